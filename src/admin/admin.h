@@ -1,0 +1,29 @@
+#ifndef TERN_ADMIN_H
+#define TERN_ADMIN_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "directory/directory.h"
+#include "jmap/jmap.h"
+
+/* The REST admin API under /api. It knows nothing of HTTP transport:
+ * the HTTP face authenticates the caller (admin role checked here),
+ * reads the body and hands over method, path and query. */
+
+struct admin_api;
+
+struct admin_api *admin_api_new(struct directory *dir, struct jmap_server *jmap);
+void admin_api_free(struct admin_api **api);
+
+/* path is what follows "/api" ("/principal/alice"); query is an object
+ * of the query-string parameters (strings; may be NULL). Returns the
+ * HTTP status and, in *response_r, the body to send (new reference):
+ * {"data": ...} on success, {"error": "...", "details": "..."} on
+ * failure. */
+int admin_api_handle(struct admin_api *api, const struct directory_identity *caller,
+		     const char *method, const char *path, json_object *query,
+		     const char *body, size_t body_len, json_object **response_r);
+
+#endif

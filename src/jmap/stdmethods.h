@@ -1,0 +1,116 @@
+#ifndef TERN_JMAP_STDMETHODS_H
+#define TERN_JMAP_STDMETHODS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "jmap/call.h"
+#include "store/store.h"
+
+/* The standard methods (RFC 8620 §5): /get, /changes, /set, /query,
+ * /queryChanges, written once. An object type declares its properties,
+ * its filters and sorts, and a few hooks; the generic code parses and
+ * validates arguments, checks states and limits, and builds responses. */
+
+enum jmap_prop_kind {
+	JMAP_KIND_ID,		/* JMAP Id string */
+	JMAP_KIND_STRING,
+	JMAP_KIND_UINT,		/* UnsignedInt */
+	JMAP_KIND_INT,
+	JMAP_KIND_BOOL,
+	JMAP_KIND_DATE,		/* UTCDate string */
+	JMAP_KIND_OBJECT,	/* object, any content (type checks it) */
+	JMAP_KIND_ARRAY,
+	JMAP_KIND_ANY,
+};
+
+enum jmap_prop_flags {
+	JMAP_PROP_SERVER_SET = 1 << 0,	/* clients may not set it */
+	JMAP_PROP_IMMUTABLE = 1 << 1,	/* set on create only */
+	JMAP_PROP_NULLABLE = 1 << 2,
+	JMAP_PROP_NOT_DEFAULT = 1 << 3,	/* only when asked for by name */
+};
+
+struct jmap_prop {
+	const char *name;
+	enum jmap_prop_kind kind;
+	unsigned flags;
+};
+
+/* What /get hands the type. */
+struct jmap_get {
+	json_object *ids;	/* NULL: all; else array of id strings */
+	json_object *properties;/* array of names, always with "id" */
+	json_object *list;	/* the type appends found objects */
+	json_object *not_found;	/* the type appends unknown ids */
+};
+
+/* What /query hands the type and what it hands back. */
+struct jmap_query {
+	json_object *filter;	/* NULL or a validated Filter */
+	json_object *sort;	/* NULL or an array of validated Comparators */
+	/* out: every matching id, in order (the generic code windows it) */
+	json_object *ids;
+	/* out: false when the result depends on more than the changed
+	 * objects themselves (e.g. sortAsTree) */
+	bool can_calculate_changes;
+};
+
+struct jmap_type {
+	const char *name;		/* "Mailbox" */
+	const char *capability;
+	enum store_type store_type;
+	char id_prefix;			/* 'm' */
+	const struct jmap_prop *props;	/* terminated by {NULL} */
+
+	/* Extra arguments each method accepts (NULL-terminated lists). */
+	const char *const *get_args;
+	const char *const *set_args;
+	const char *const *query_args;
+
+	/* /get: append the objects (all their properties, or at least the
+	 * asked ones: the generic code removes the rest). */
+	int (*get)(struct jmap_call *call, struct jmap_get *get);
+
+	/* /set, called in order: every create, every update, every destroy.
+	 * Each returns 0, or -1 with a SetError in *error_r (then nothing
+	 * of that object changed). On create, *created_r gets the id and
+	 * every server-set or defaulted property; on update, *updated_r may
+	 * get the properties that changed other than as asked (or NULL). */
+	int (*create)(struct jmap_call *call, const char *creation_id, json_object *obj,
+		      json_object **created_r, json_object **error_r);
+	int (*update)(struct jmap_call *call, const char *id, json_object *patch,
+		      json_object **updated_r, json_object **error_r);
+	int (*destroy)(struct jmap_call *call, const char *id, json_object **error_r);
+
+	/* /query: is one FilterCondition valid? Returns 0, or -1 with the
+	 * error type ("unsupportedFilter" or "invalidArguments"). */
+	int (*filter_check)(json_object *condition, const char **error_type_r);
+	/* property names that Comparators may name */
+	const char *const *sort_props;
+	int (*query)(struct jmap_call *call, struct jmap_query *query);
+};
+
+/* The five standard method handlers; call->def->type says which type. */
+int jmap_std_get(struct jmap_call *call);
+int jmap_std_changes(struct jmap_call *call);
+int jmap_std_set(struct jmap_call *call);
+int jmap_std_query(struct jmap_call *call);
+int jmap_std_query_changes(struct jmap_call *call);
+
+const struct jmap_prop *jmap_prop_find(const struct jmap_type *type, const char *name);
+/* Whether /get asked for property name. */
+bool jmap_get_wants(const struct jmap_get *get, const char *name);
+
+/* Evaluates a validated Filter (operators AND, OR, NOT over conditions)
+ * for one object: match() judges one FilterCondition. */
+bool jmap_filter_eval(json_object *filter, bool (*match)(json_object *condition, void *obj),
+		      void *obj);
+
+/* The type's state string for call's account (the type's modseq). */
+void jmap_state_format(uint64_t modseq, char out[24]);
+int jmap_state_parse(const char *s, uint64_t *modseq_r);
+
+#endif
