@@ -1,0 +1,295 @@
+/* Account handles: each thread's small cache of open account databases,
+ * and the bookkeeping that keeps a deleted account from coming back. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xalloc.h"
+#include "store/store_private.h"
+
+/* Called with store->mutex held. */
+static bool store_deleted_contains(const struct store *store, uint32_t account_id)
+{
+	for (size_t i = 0; i < store->deleted_count; i++) {
+		if (store->deleted[i] == account_id)
+			return true;
+	}
+	return false;
+}
+
+/* Called with store->mutex held. */
+static void store_deleted_add(struct store *store, uint32_t account_id)
+{
+	if (store_deleted_contains(store, account_id))
+		return;
+	if (store->deleted_count == store->deleted_cap) {
+		store->deleted_cap = store->deleted_cap == 0 ? 16 : store->deleted_cap * 2;
+		store->deleted = xrealloc(store->deleted, store->deleted_cap * sizeof(uint32_t));
+	}
+	store->deleted[store->deleted_count++] = account_id;
+}
+
+void store_account_mark_deleted(struct store *store, uint32_t account_id)
+{
+	pthread_mutex_lock(&store->mutex);
+	store_deleted_add(store, account_id);
+	pthread_mutex_unlock(&store->mutex);
+}
+
+bool store_account_is_deleted(struct store *store, uint32_t account_id)
+{
+	bool deleted;
+
+	pthread_mutex_lock(&store->mutex);
+	deleted = store_deleted_contains(store, account_id);
+	pthread_mutex_unlock(&store->mutex);
+	return deleted;
+}
+
+static void store_account_unlink(struct store_account *acct)
+{
+	struct store_thread *t = acct->owner;
+
+	if (acct->prev != NULL)
+		acct->prev->next = acct->next;
+	else
+		t->accounts = acct->next;
+	if (acct->next != NULL)
+		acct->next->prev = acct->prev;
+	acct->prev = acct->next = NULL;
+	t->account_count--;
+}
+
+static void store_account_push_front(struct store_thread *t, struct store_account *acct)
+{
+	acct->prev = NULL;
+	acct->next = t->accounts;
+	if (t->accounts != NULL)
+		t->accounts->prev = acct;
+	t->accounts = acct;
+	t->account_count++;
+}
+
+static void store_account_close(struct store_account *acct)
+{
+	store_account_unlink(acct);
+	store_db_close(&acct->db);
+	free(acct->dir);
+	free(acct);
+}
+
+void store_thread_close_accounts(struct store_thread *t)
+{
+	while (t->accounts != NULL)
+		store_account_close(t->accounts);
+}
+
+/* Closes idle handles of deleted accounts, and the least recently used
+ * idle ones beyond the cache size. */
+static void store_thread_trim(struct store_thread *t)
+{
+	struct store_account *acct, *prev;
+	unsigned idle = 0;
+
+	for (acct = t->accounts; acct != NULL; acct = acct->next) {
+		if (acct->refcount == 0)
+			idle++;
+	}
+	for (acct = t->accounts; acct != NULL && acct->next != NULL; acct = acct->next)
+		;
+	for (; acct != NULL; acct = prev) {
+		prev = acct->prev;
+		if (acct->refcount > 0)
+			continue;
+		if (acct->dead || idle > STORE_ACCOUNT_CACHE_SIZE) {
+			store_account_close(acct);
+			idle--;
+		}
+	}
+}
+
+/* Marks this thread's handles of accounts deleted since it last looked. */
+static void store_thread_check_deleted(struct store *store, struct store_thread *t)
+{
+	uint64_t gen = atomic_load(&store->delete_gen);
+
+	if (gen == t->seen_delete_gen)
+		return;
+	pthread_mutex_lock(&store->mutex);
+	for (struct store_account *acct = t->accounts; acct != NULL; acct = acct->next) {
+		if (store_deleted_contains(store, acct->id))
+			acct->dead = true;
+	}
+	pthread_mutex_unlock(&store->mutex);
+	t->seen_delete_gen = gen;
+	store_thread_trim(t);
+}
+
+/* Creates the account's directories (durably: the first commit must
+ * survive a crash) unless the account was deleted; the lock orders this
+ * against store_account_forget(). */
+static int store_account_prepare_dir(struct store *store, uint32_t account_id,
+				     const char *dir, const char **error_r)
+{
+	char *blobs = xasprintf("%s/blobs", dir), *tmp = xasprintf("%s/tmp", dir);
+	int ret;
+
+	pthread_mutex_lock(&store->mutex);
+	if (store_deleted_contains(store, account_id)) {
+		*error_r = store_fail(STORE_ERR_NOT_FOUND, "account open", "account deleted");
+		ret = -1;
+	} else {
+		ret = store_fs_mkdir_durable(store->accounts_dir, dir, error_r) < 0 ||
+		      store_fs_mkdir_durable(dir, blobs, error_r) < 0 ||
+		      store_fs_mkdir_durable(dir, tmp, error_r) < 0 ? -1 : 0;
+	}
+	pthread_mutex_unlock(&store->mutex);
+	free(blobs);
+	free(tmp);
+	return ret;
+}
+
+static int store_account_connect(struct store *store, struct store_thread *t,
+				 uint32_t account_id, struct store_account **acct_r,
+				 const char **error_r)
+{
+	struct store_account *acct = xcalloc(1, sizeof(*acct));
+	char *path;
+	int ret;
+
+	acct->store = store;
+	acct->owner = t;
+	acct->id = account_id;
+	acct->dir = xasprintf("%s/%u", store->accounts_dir, account_id);
+	path = xasprintf("%s/account.db", acct->dir);
+	ret = store_account_prepare_dir(store, account_id, acct->dir, error_r);
+	if (ret == 0)
+		ret = store_db_open(&acct->db, path, &store_account_migrations, error_r);
+	free(path);
+	if (ret < 0) {
+		free(acct->dir);
+		free(acct);
+		return -1;
+	}
+	store_account_push_front(t, acct);
+	*acct_r = acct;
+	return 0;
+}
+
+int store_account_open(struct store *store, uint32_t account_id,
+		       struct store_account **acct_r, const char **error_r)
+{
+	struct store_thread *t = store_thread_get(store);
+	struct store_account *acct;
+
+	if (account_id == 0) {
+		*error_r = store_fail(STORE_ERR_NOT_FOUND, "account open", "no account 0");
+		return -1;
+	}
+	store_thread_check_deleted(store, t);
+	for (acct = t->accounts; acct != NULL; acct = acct->next) {
+		if (acct->id == account_id && !acct->dead)
+			break;
+	}
+	if (acct == NULL) {
+		if (store_account_connect(store, t, account_id, &acct, error_r) < 0)
+			return -1;
+	} else {
+		store_account_unlink(acct);
+		store_account_push_front(t, acct);
+	}
+	acct->refcount++;
+	store_thread_trim(t);
+	*acct_r = acct;
+	return 0;
+}
+
+void store_account_release(struct store_account **acctp)
+{
+	struct store_account *acct = *acctp;
+
+	if (acct == NULL)
+		return;
+	*acctp = NULL;
+	if (--acct->refcount == 0 && acct->txn != STORE_TXN_NONE) {
+		log_warn("store.txn_abandoned", "account=%u", acct->id);
+		store_txn_rollback(acct);
+	}
+	store_thread_trim(acct->owner);
+}
+
+uint32_t store_account_id(const struct store_account *acct)
+{
+	return acct->id;
+}
+
+/* Moves the account's directory out of the way under the lock, so no
+ * thread can open or recreate it, then removes it at leisure. */
+void store_account_forget(struct store *store, uint32_t account_id)
+{
+	char *dir = xasprintf("%s/%u", store->accounts_dir, account_id);
+	uint8_t rnd[8];
+	char token[2 * sizeof(rnd) + 1];
+	char *trash;
+	bool moved;
+
+	rand_bytes(rnd, sizeof(rnd));
+	hex_encode(rnd, sizeof(rnd), token);
+	trash = xasprintf("%s/" STORE_TRASH_PREFIX "%u-%s", store->accounts_dir, account_id, token);
+	pthread_mutex_lock(&store->mutex);
+	store_deleted_add(store, account_id);
+	atomic_fetch_add(&store->delete_gen, 1);
+	moved = rename(dir, trash) == 0;
+	if (!moved && errno != ENOENT)
+		log_error("store.account_remove", "account=%u error=%s", account_id,
+			  log_q(strerror(errno)));
+	pthread_mutex_unlock(&store->mutex);
+	store_thread_check_deleted(store, store_thread_get(store));
+	if (moved && store_fs_remove_tree(trash) == 0)
+		log_info("store.account_removed", "account=%u", account_id);
+	free(trash);
+	free(dir);
+}
+
+/* A directory entry is a leftover if it is a trash directory or the
+ * directory of a deleted account. */
+static bool store_accounts_is_leftover(struct store *store, const char *name)
+{
+	char *end;
+	unsigned long id;
+
+	if (strncmp(name, STORE_TRASH_PREFIX, strlen(STORE_TRASH_PREFIX)) == 0)
+		return true;
+	if (name[0] < '1' || name[0] > '9')
+		return false;
+	errno = 0;
+	id = strtoul(name, &end, 10);
+	return errno == 0 && *end == '\0' && id <= UINT32_MAX &&
+	       store_account_is_deleted(store, (uint32_t)id);
+}
+
+void store_accounts_sweep(struct store *store)
+{
+	DIR *dir = opendir(store->accounts_dir);
+	struct dirent *d;
+	char *path;
+
+	if (dir == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if (!store_accounts_is_leftover(store, d->d_name))
+			continue;
+		path = xasprintf("%s/%s", store->accounts_dir, d->d_name);
+		log_info("store.sweep", "path=%s", log_q(path));
+		(void)store_fs_remove_tree(path);
+		free(path);
+	}
+	closedir(dir);
+}

@@ -1,0 +1,404 @@
+/* Content-addressed blob files of an account, with reference counts.
+ *
+ * A blob is written to tmp/, fsynced, renamed to blobs/<xx>/<hex> and
+ * recorded in the account database. Renaming into place and deleting
+ * expired files both happen under the account's write lock, so an
+ * upload and an expiry of the same content cannot interleave. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xalloc.h"
+#include "store/store_private.h"
+
+struct store_blob_writer {
+	struct store_account *acct;
+	int fd;
+	char *tmp_path;
+	struct sha256_ctx *sha;
+	uint64_t size;
+};
+
+/* "G" and 64 lowercase hex digits, nothing else. */
+static bool store_blob_id_valid(const char *blob_id)
+{
+	if (blob_id == NULL || blob_id[0] != 'G' || strlen(blob_id) != STORE_BLOB_ID_LEN)
+		return false;
+	for (size_t i = 1; i < STORE_BLOB_ID_LEN; i++) {
+		char c = blob_id[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+static char *store_blob_dir(const struct store_account *acct, const char *blob_id)
+{
+	return xasprintf("%s/blobs/%.2s", acct->dir, blob_id + 1);
+}
+
+static char *store_blob_path(const struct store_account *acct, const char *blob_id)
+{
+	return xasprintf("%s/blobs/%.2s/%s", acct->dir, blob_id + 1, blob_id + 1);
+}
+
+int store_blob_write_begin(struct store_account *acct, struct store_blob_writer **w_r,
+			   const char **error_r)
+{
+	struct store_blob_writer *w;
+	uint8_t rnd[16];
+	char name[2 * sizeof(rnd) + 1];
+
+	rand_bytes(rnd, sizeof(rnd));
+	hex_encode(rnd, sizeof(rnd), name);
+	w = xcalloc(1, sizeof(*w));
+	w->acct = acct;
+	w->tmp_path = xasprintf("%s/tmp/%s", acct->dir, name);
+	w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+	if (w->fd < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob create",
+				      err_fmt("%s: %s", w->tmp_path, strerror(errno)));
+		free(w->tmp_path);
+		free(w);
+		return -1;
+	}
+	w->sha = sha256_new();
+	*w_r = w;
+	return 0;
+}
+
+int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
+		     const char **error_r)
+{
+	const uint8_t *p = data;
+	ssize_t n;
+
+	sha256_update(w->sha, data, len);
+	w->size += len;
+	while (len > 0) {
+		n = write(w->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*error_r = store_fail(STORE_ERR_INTERNAL, "blob write", strerror(errno));
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void store_blob_writer_free(struct store_blob_writer **wp)
+{
+	struct store_blob_writer *w = *wp;
+	uint8_t digest[SHA256_LEN];
+
+	*wp = NULL;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp_path != NULL)
+		unlink(w->tmp_path);
+	if (w->sha != NULL)
+		sha256_final(&w->sha, digest);
+	free(w->tmp_path);
+	free(w);
+}
+
+void store_blob_write_abort(struct store_blob_writer **w)
+{
+	if (*w != NULL)
+		store_blob_writer_free(w);
+}
+
+/* Moves the temporary file to its content address (or drops it if the
+ * content is already there) and makes the rename durable. */
+static int store_blob_place(struct store_blob_writer *w, const char *blob_id,
+			    const char **error_r)
+{
+	char *parent = xasprintf("%s/blobs", w->acct->dir);
+	char *dir = store_blob_dir(w->acct, blob_id);
+	char *path = store_blob_path(w->acct, blob_id);
+	int ret = store_fs_mkdir_durable(parent, dir, error_r);
+
+	if (ret == 0 && access(path, F_OK) < 0) {
+		if (rename(w->tmp_path, path) < 0) {
+			*error_r = store_fail(STORE_ERR_INTERNAL, "blob rename",
+					      err_fmt("%s: %s", path, strerror(errno)));
+			ret = -1;
+		} else {
+			free(w->tmp_path);
+			w->tmp_path = NULL;
+			ret = store_fs_fsync_dir(dir, error_r);
+		}
+	}
+	free(parent);
+	free(dir);
+	free(path);
+	return ret;
+}
+
+/* A new upload of known content counts as a fresh upload: its expiry
+ * starts again. */
+static int store_blob_record(struct store_account *acct, const char *blob_id, uint64_t size,
+			     const char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO blobs (id, size, refcount, uploaded_at) VALUES (?1, ?2, 0, ?3)"
+		" ON CONFLICT (id) DO UPDATE SET"
+		"  uploaded_at = max(uploaded_at, excluded.uploaded_at)";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (int64_t)size);
+	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	return store_db_run(&acct->db, stmt, "blob record", error_r);
+}
+
+static int store_blob_commit(struct store_blob_writer *w, const char *blob_id,
+			     const char **error_r)
+{
+	struct store_account *acct = w->acct;
+	bool own;
+	int ret;
+	int sync_ret = fsync(w->fd);
+	int sync_errno = errno;
+
+	if (close(w->fd) < 0 && sync_ret == 0) {
+		sync_ret = -1;
+		sync_errno = errno;
+	}
+	w->fd = -1;
+	if (sync_ret < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob fsync", strerror(sync_errno));
+		return -1;
+	}
+	if (store_txn_enter(acct, &own, error_r) < 0)
+		return -1;
+	ret = store_blob_place(w, blob_id, error_r);
+	if (ret == 0)
+		ret = store_blob_record(acct, blob_id, w->size, error_r);
+	return store_txn_end(acct, own, ret, error_r);
+}
+
+int store_blob_write_finish(struct store_blob_writer **wp, char blob_id_r[STORE_BLOB_ID_LEN + 1],
+			    uint64_t *size_r, const char **error_r)
+{
+	struct store_blob_writer *w = *wp;
+	uint8_t digest[SHA256_LEN];
+	char blob_id[STORE_BLOB_ID_LEN + 1];
+	int ret;
+
+	sha256_final(&w->sha, digest);
+	blob_id[0] = 'G';
+	hex_encode(digest, sizeof(digest), blob_id + 1);
+	ret = store_blob_commit(w, blob_id, error_r);
+	if (ret == 0) {
+		memcpy(blob_id_r, blob_id, sizeof(blob_id));
+		*size_r = w->size;
+	}
+	store_blob_writer_free(wp);
+	return ret;
+}
+
+int store_blob_stat(struct store_account *acct, const char *blob_id, uint64_t *size_r)
+{
+	static const char sql[] = "SELECT size FROM blobs WHERE id = ?1";
+	const char *error;
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (!store_blob_id_valid(blob_id))
+		return 0;
+	if ((stmt = store_db_stmt(&acct->db, sql, &error)) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	ret = store_db_row(&acct->db, stmt, "blob stat", &error);
+	if (ret > 0) {
+		*size_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+		store_stmt_done(stmt);
+	}
+	return ret;
+}
+
+int store_blob_open(struct store_account *acct, const char *blob_id, int *found_r)
+{
+	uint64_t size;
+	char *path;
+	int fd, ret = store_blob_stat(acct, blob_id, &size);
+
+	*found_r = ret > 0 ? 1 : 0;
+	if (ret <= 0)
+		return -1;
+	path = store_blob_path(acct, blob_id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		(void)store_fail(STORE_ERR_INTERNAL, "blob open",
+				 err_fmt("%s: %s", path, strerror(errno)));
+	free(path);
+	return fd;
+}
+
+int store_blob_ref(struct store_account *acct, const char *blob_id, int delta,
+		   const char **error_r)
+{
+	static const char sql[] =
+		"UPDATE blobs SET refcount = refcount + ?2 WHERE id = ?1 AND refcount + ?2 >= 0";
+	uint64_t size;
+	sqlite3_stmt *stmt;
+
+	if (store_txn_require_write(acct, "blob ref", error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, delta);
+	if (store_db_run(&acct->db, stmt, "blob ref", error_r) < 0)
+		return -1;
+	if (sqlite3_changes(acct->db.handle) > 0)
+		return 0;
+	if (store_blob_stat(acct, blob_id, &size) == 0)
+		*error_r = store_fail(STORE_ERR_NOT_FOUND, "blob ref", "no such blob");
+	else
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob ref", "reference count underflow");
+	return -1;
+}
+
+uint64_t store_blob_pending_bytes(struct store_account *acct)
+{
+	static const char sql[] = "SELECT coalesce(sum(size), 0) FROM blobs WHERE refcount = 0";
+	const char *error;
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, &error);
+	uint64_t bytes = 0;
+
+	if (stmt != NULL && store_db_row(&acct->db, stmt, "blob pending", &error) > 0) {
+		bytes = (uint64_t)sqlite3_column_int64(stmt, 0);
+		store_stmt_done(stmt);
+	}
+	return bytes;
+}
+
+#define STORE_BLOB_EXPIRE_BATCH 256
+
+static int store_blob_expire_ids(struct store_account *acct, time_t before, char ***ids_r,
+				 size_t *count_r, const char **error_r)
+{
+	static const char sql[] =
+		"SELECT id FROM blobs WHERE refcount = 0 AND uploaded_at < ?1 LIMIT ?2";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	char **ids = xcalloc(STORE_BLOB_EXPIRE_BATCH, sizeof(*ids));
+	size_t count = 0;
+	int ret;
+
+	if (stmt == NULL) {
+		free(ids);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, (int64_t)before);
+	sqlite3_bind_int(stmt, 2, STORE_BLOB_EXPIRE_BATCH);
+	while ((ret = store_db_row(&acct->db, stmt, "blob expire", error_r)) > 0)
+		ids[count++] = store_column_strdup(stmt, 0);
+	if (ret < 0) {
+		store_strings_free(ids, count);
+		return -1;
+	}
+	*ids_r = ids;
+	*count_r = count;
+	return 0;
+}
+
+static int store_blob_delete(struct store_account *acct, const char *blob_id,
+			     const char **error_r)
+{
+	static const char sql[] = "DELETE FROM blobs WHERE id = ?1 AND refcount = 0";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	char *path;
+	int ret = 0;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	if (store_db_run(&acct->db, stmt, "blob delete", error_r) < 0)
+		return -1;
+	path = store_blob_path(acct, blob_id);
+	if (store_blob_id_valid(blob_id) && unlink(path) < 0 && errno != ENOENT) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob unlink",
+				      err_fmt("%s: %s", path, strerror(errno)));
+		ret = -1;
+	}
+	free(path);
+	return ret;
+}
+
+/* Deletes up to STORE_BLOB_EXPIRE_BATCH expired blobs, rows and files,
+ * under the write lock. Sets *done_r when no more remain. */
+static int store_blob_expire_batch(struct store_account *acct, time_t before, bool *done_r,
+				   const char **error_r)
+{
+	char **ids = NULL;
+	size_t count = 0;
+	int ret;
+
+	if (store_txn_begin(acct, true, error_r) < 0)
+		return -1;
+	ret = store_blob_expire_ids(acct, before, &ids, &count, error_r);
+	for (size_t i = 0; i < count && ret == 0; i++)
+		ret = store_blob_delete(acct, ids[i], error_r);
+	store_strings_free(ids, count);
+	*done_r = count < STORE_BLOB_EXPIRE_BATCH;
+	if (ret < 0) {
+		store_txn_rollback(acct);
+		return -1;
+	}
+	return store_txn_commit(acct, error_r);
+}
+
+/* Temporary files older than the cutoff belong to writers that died. */
+static void store_blob_sweep_tmp(struct store_account *acct, time_t before)
+{
+	char *tmp = xasprintf("%s/tmp", acct->dir);
+	DIR *dir = opendir(tmp);
+	struct dirent *d;
+	struct stat st;
+
+	while (dir != NULL && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.' ||
+		    fstatat(dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_mtime >= before)
+			continue;
+		if (unlinkat(dirfd(dir), d->d_name, 0) < 0)
+			log_warn("store.tmp_sweep", "account=%u error=%s", acct->id,
+				 log_q(strerror(errno)));
+	}
+	if (dir != NULL)
+		closedir(dir);
+	free(tmp);
+}
+
+int store_blobs_expire(struct store_account *acct, time_t upload_before, const char **error_r)
+{
+	bool done = false;
+
+	if (acct->txn != STORE_TXN_NONE) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob expire", "inside a transaction");
+		return -1;
+	}
+	while (!done) {
+		if (store_blob_expire_batch(acct, upload_before, &done, error_r) < 0)
+			return -1;
+	}
+	store_blob_sweep_tmp(acct, upload_before);
+	return 0;
+}

@@ -1,0 +1,235 @@
+/* Account transactions, the modseq counter, per-type states, the change
+ * log and its tombstones. */
+
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/store_private.h"
+
+int store_txn_begin(struct store_account *acct, bool write, const char **error_r)
+{
+	if (acct->txn != STORE_TXN_NONE) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "begin", "a transaction is already open");
+		return -1;
+	}
+	if (store_db_begin(&acct->db, write, error_r) < 0)
+		return -1;
+	acct->txn = write ? STORE_TXN_WRITE : STORE_TXN_READ;
+	return 0;
+}
+
+int store_txn_commit(struct store_account *acct, const char **error_r)
+{
+	if (acct->txn == STORE_TXN_NONE) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "commit", "no transaction is open");
+		return -1;
+	}
+	acct->txn = STORE_TXN_NONE;
+	return store_db_commit(&acct->db, error_r);
+}
+
+void store_txn_rollback(struct store_account *acct)
+{
+	if (acct->txn == STORE_TXN_NONE)
+		return;
+	acct->txn = STORE_TXN_NONE;
+	store_db_rollback(&acct->db);
+}
+
+int store_txn_require_write(struct store_account *acct, const char *what,
+			    const char **error_r)
+{
+	if (acct->txn == STORE_TXN_WRITE)
+		return 0;
+	*error_r = store_fail(STORE_ERR_INTERNAL, what, "needs a write transaction");
+	return -1;
+}
+
+int store_txn_enter(struct store_account *acct, bool *own_r, const char **error_r)
+{
+	*own_r = acct->txn == STORE_TXN_NONE;
+	if (acct->txn == STORE_TXN_READ) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "write", "inside a read transaction");
+		return -1;
+	}
+	return *own_r ? store_txn_begin(acct, true, error_r) : 0;
+}
+
+int store_txn_end(struct store_account *acct, bool own, int ret, const char **error_r)
+{
+	if (!own)
+		return ret;
+	if (ret < 0) {
+		store_txn_rollback(acct);
+		return -1;
+	}
+	return store_txn_commit(acct, error_r);
+}
+
+/* Reads one integer from a single-row query; 0 if there is no row or on
+ * error (logged, and the thread's error kind set). */
+static uint64_t store_account_u64(struct store_account *acct, const char *sql,
+				  int64_t param, const char *what)
+{
+	const char *error;
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, &error);
+	uint64_t value = 0;
+
+	if (stmt == NULL)
+		return 0;
+	if (sqlite3_bind_parameter_count(stmt) > 0)
+		sqlite3_bind_int64(stmt, 1, param);
+	if (store_db_row(&acct->db, stmt, what, &error) > 0) {
+		value = (uint64_t)sqlite3_column_int64(stmt, 0);
+		store_stmt_done(stmt);
+	}
+	return value;
+}
+
+uint64_t store_modseq_next(struct store_account *acct)
+{
+	static const char sql[] =
+		"UPDATE account SET modseq = modseq + 1 RETURNING modseq";
+	const char *error;
+
+	if (store_txn_require_write(acct, "modseq next", &error) < 0)
+		return 0;
+	return store_account_u64(acct, sql, 0, "modseq next");
+}
+
+uint64_t store_modseq_current(struct store_account *acct)
+{
+	static const char sql[] = "SELECT modseq FROM account";
+
+	return store_account_u64(acct, sql, 0, "modseq current");
+}
+
+uint64_t store_type_state(struct store_account *acct, enum store_type type)
+{
+	static const char sql[] = "SELECT modseq FROM type_state WHERE type = ?1";
+
+	return store_account_u64(acct, sql, type, "type state");
+}
+
+uint64_t store_tombstone_floor(struct store_account *acct)
+{
+	static const char sql[] = "SELECT tombstone_floor FROM account";
+
+	return store_account_u64(acct, sql, 0, "tombstone floor");
+}
+
+static int store_type_state_set(struct store_account *acct, enum store_type type,
+				uint64_t modseq, const char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO type_state (type, modseq) VALUES (?1, ?2)"
+		" ON CONFLICT (type) DO UPDATE SET modseq = excluded.modseq";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, type);
+	sqlite3_bind_int64(stmt, 2, (int64_t)modseq);
+	return store_db_run(&acct->db, stmt, "type state set", error_r);
+}
+
+int store_change_record(struct store_account *acct, enum store_type type, uint64_t id,
+			uint64_t modseq, enum store_change_kind kind, const char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO changes (type, id, created_modseq, modseq, destroyed_at)"
+		" VALUES (?1, ?2, ?3, ?3, ?4)"
+		" ON CONFLICT (type, id) DO UPDATE SET"
+		"  modseq = excluded.modseq, destroyed_at = excluded.destroyed_at";
+	sqlite3_stmt *stmt;
+
+	if (store_txn_require_write(acct, "change record", error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, type);
+	sqlite3_bind_int64(stmt, 2, (int64_t)id);
+	sqlite3_bind_int64(stmt, 3, (int64_t)modseq);
+	if (kind == STORE_CHANGE_DESTROYED)
+		sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+	if (store_db_run(&acct->db, stmt, "change record", error_r) < 0)
+		return -1;
+	return store_type_state_set(acct, type, modseq, error_r);
+}
+
+static void store_change_read(sqlite3_stmt *stmt, uint64_t since, struct store_change *c)
+{
+	c->id = (uint64_t)sqlite3_column_int64(stmt, 0);
+	c->created = (uint64_t)sqlite3_column_int64(stmt, 1) > since;
+	c->modseq = (uint64_t)sqlite3_column_int64(stmt, 2);
+	c->destroyed = sqlite3_column_int(stmt, 3) != 0;
+}
+
+int store_changes(struct store_account *acct, enum store_type type, uint64_t since,
+		  size_t max, struct store_change **list_r, size_t *count_r,
+		  bool *more_r, const char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, created_modseq, modseq, destroyed_at IS NOT NULL FROM changes"
+		" WHERE type = ?1 AND modseq > ?2 ORDER BY modseq LIMIT ?3";
+	struct store_change *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if ((unsigned)type >= STORE_TYPE__COUNT || since > INT64_MAX) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "changes", "bad type or state");
+		return -1;
+	}
+	if ((stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, type);
+	sqlite3_bind_int64(stmt, 2, (int64_t)since);
+	sqlite3_bind_int64(stmt, 3, max == 0 || max >= INT64_MAX ? -1 : (int64_t)max + 1);
+	while ((ret = store_db_row(&acct->db, stmt, "changes", error_r)) > 0) {
+		if (count == cap) {
+			cap = cap == 0 ? 32 : cap * 2;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		store_change_read(stmt, since, &list[count++]);
+	}
+	if (ret < 0) {
+		free(list);
+		return -1;
+	}
+	*more_r = max != 0 && count > max;
+	*count_r = *more_r ? max : count;
+	*list_r = list;
+	return 0;
+}
+
+static int store_tombstones_delete(struct store_account *acct, time_t before,
+				   const char **error_r)
+{
+	static const char sql_floor[] =
+		"UPDATE account SET tombstone_floor = max(tombstone_floor, coalesce("
+		" (SELECT max(modseq) FROM changes"
+		"  WHERE destroyed_at IS NOT NULL AND destroyed_at < ?1), 0))";
+	static const char sql_delete[] =
+		"DELETE FROM changes WHERE destroyed_at IS NOT NULL AND destroyed_at < ?1";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = store_db_stmt(&acct->db, sql_floor, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)before);
+	if (store_db_run(&acct->db, stmt, "tombstone floor", error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql_delete, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)before);
+	return store_db_run(&acct->db, stmt, "tombstones expire", error_r);
+}
+
+int store_tombstones_expire(struct store_account *acct, time_t before, const char **error_r)
+{
+	bool own;
+
+	if (store_txn_enter(acct, &own, error_r) < 0)
+		return -1;
+	return store_txn_end(acct, own, store_tombstones_delete(acct, before, error_r), error_r);
+}

@@ -1,0 +1,230 @@
+/* Mailboxes of an account. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/xalloc.h"
+#include "store/store_private.h"
+
+#define STORE_MAILBOX_COLUMNS \
+	"id, parent_id, name, role, sort_order, is_subscribed, total_emails," \
+	" unread_emails, total_threads, unread_threads, uid_validity, uid_next, modseq"
+
+void store_mailbox_clear(struct store_mailbox *mb)
+{
+	free(mb->name);
+	free(mb->role);
+	memset(mb, 0, sizeof(*mb));
+}
+
+void store_mailbox_list_free(struct store_mailbox **listp, size_t count)
+{
+	struct store_mailbox *list = *listp;
+
+	if (list == NULL)
+		return;
+	*listp = NULL;
+	for (size_t i = 0; i < count; i++)
+		store_mailbox_clear(&list[i]);
+	free(list);
+}
+
+static void store_mailbox_read(sqlite3_stmt *stmt, struct store_mailbox *mb)
+{
+	mb->id = (uint64_t)sqlite3_column_int64(stmt, 0);
+	mb->parent_id = (uint64_t)sqlite3_column_int64(stmt, 1);
+	mb->name = store_column_strdup(stmt, 2);
+	mb->role = store_column_strdup(stmt, 3);
+	mb->sort_order = (uint32_t)sqlite3_column_int64(stmt, 4);
+	mb->is_subscribed = sqlite3_column_int(stmt, 5) != 0;
+	mb->total_emails = (uint32_t)sqlite3_column_int64(stmt, 6);
+	mb->unread_emails = (uint32_t)sqlite3_column_int64(stmt, 7);
+	mb->total_threads = (uint32_t)sqlite3_column_int64(stmt, 8);
+	mb->unread_threads = (uint32_t)sqlite3_column_int64(stmt, 9);
+	mb->uid_validity = (uint32_t)sqlite3_column_int64(stmt, 10);
+	mb->uid_next = (uint32_t)sqlite3_column_int64(stmt, 11);
+	mb->modseq = (uint64_t)sqlite3_column_int64(stmt, 12);
+}
+
+int store_mailbox_list(struct store_account *acct, struct store_mailbox **list_r,
+		       size_t *count_r, const char **error_r)
+{
+	static const char sql[] = "SELECT " STORE_MAILBOX_COLUMNS " FROM mailboxes ORDER BY id";
+	struct store_mailbox *list = NULL;
+	size_t count = 0, cap = 0;
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	int ret;
+
+	if (stmt == NULL)
+		return -1;
+	while ((ret = store_db_row(&acct->db, stmt, "mailbox list", error_r)) > 0) {
+		if (count == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		store_mailbox_read(stmt, &list[count++]);
+	}
+	if (ret < 0) {
+		store_mailbox_list_free(&list, count);
+		return -1;
+	}
+	*list_r = list;
+	*count_r = count;
+	return 0;
+}
+
+int store_mailbox_get(struct store_account *acct, uint64_t id, struct store_mailbox *mb_r)
+{
+	static const char sql[] = "SELECT " STORE_MAILBOX_COLUMNS " FROM mailboxes WHERE id = ?1";
+	const char *error;
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, &error);
+	int ret;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)id);
+	ret = store_db_row(&acct->db, stmt, "mailbox get", &error);
+	if (ret > 0) {
+		store_mailbox_read(stmt, mb_r);
+		store_stmt_done(stmt);
+	}
+	return ret;
+}
+
+/* IMAP needs a UIDVALIDITY never seen before in the account, even for a
+ * mailbox recreated under an old name: the clock, or one past the last. */
+static uint32_t store_uid_validity_next(struct store_account *acct, const char **error_r)
+{
+	static const char sql[] =
+		"UPDATE account SET last_uid_validity = max(?1, last_uid_validity + 1)"
+		" RETURNING last_uid_validity";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	int64_t value;
+	int ret;
+
+	if (stmt == NULL)
+		return 0;
+	sqlite3_bind_int64(stmt, 1, (int64_t)time(NULL));
+	ret = store_db_row(&acct->db, stmt, "uid validity", error_r);
+	if (ret <= 0) {
+		if (ret == 0)
+			*error_r = store_fail(STORE_ERR_INTERNAL, "uid validity", "no account row");
+		return 0;
+	}
+	value = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(stmt);
+	if (value <= 0 || value > UINT32_MAX) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "uid validity", "exhausted");
+		return 0;
+	}
+	return (uint32_t)value;
+}
+
+static void store_mailbox_bind_fields(sqlite3_stmt *stmt, const struct store_mailbox *mb)
+{
+	if (mb->parent_id != 0)
+		sqlite3_bind_int64(stmt, 1, (int64_t)mb->parent_id);
+	sqlite3_bind_text(stmt, 2, mb->name, -1, SQLITE_STATIC);
+	if (mb->role != NULL)
+		sqlite3_bind_text(stmt, 3, mb->role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, mb->sort_order);
+	sqlite3_bind_int(stmt, 5, mb->is_subscribed ? 1 : 0);
+}
+
+/* Allocates the modseq of one mailbox change. */
+static uint64_t store_mailbox_modseq(struct store_account *acct, const char *what,
+				     const char **error_r)
+{
+	uint64_t modseq;
+
+	if (store_txn_require_write(acct, what, error_r) < 0)
+		return 0;
+	modseq = store_modseq_next(acct);
+	if (modseq == 0)
+		*error_r = store_fail(STORE_ERR_INTERNAL, what, "cannot allocate a modseq");
+	return modseq;
+}
+
+int store_mailbox_create(struct store_account *acct, struct store_mailbox *mb,
+			 const char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO mailboxes (parent_id, name, role, sort_order, is_subscribed,"
+		" uid_validity, uid_next, created_modseq, modseq)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7)";
+	uint64_t modseq;
+	uint32_t uid_validity;
+	sqlite3_stmt *stmt;
+
+	if (mb->name == NULL) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox create", "no name");
+		return -1;
+	}
+	if ((modseq = store_mailbox_modseq(acct, "mailbox create", error_r)) == 0 ||
+	    (uid_validity = store_uid_validity_next(acct, error_r)) == 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	store_mailbox_bind_fields(stmt, mb);
+	sqlite3_bind_int64(stmt, 6, uid_validity);
+	sqlite3_bind_int64(stmt, 7, (int64_t)modseq);
+	if (store_db_run(&acct->db, stmt, "mailbox create", error_r) < 0)
+		return -1;
+	mb->id = (uint64_t)sqlite3_last_insert_rowid(acct->db.handle);
+	mb->uid_validity = uid_validity;
+	mb->uid_next = 1;
+	mb->modseq = modseq;
+	mb->total_emails = mb->unread_emails = 0;
+	mb->total_threads = mb->unread_threads = 0;
+	return store_change_record(acct, STORE_TYPE_MAILBOX, mb->id, modseq,
+				   STORE_CHANGE_CREATED, error_r);
+}
+
+int store_mailbox_update(struct store_account *acct, struct store_mailbox *mb,
+			 const char **error_r)
+{
+	static const char sql[] =
+		"UPDATE mailboxes SET parent_id = ?1, name = ?2, role = ?3, sort_order = ?4,"
+		" is_subscribed = ?5, modseq = ?6 WHERE id = ?7";
+	uint64_t modseq;
+	sqlite3_stmt *stmt;
+
+	if (mb->name == NULL) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox update", "no name");
+		return -1;
+	}
+	if ((modseq = store_mailbox_modseq(acct, "mailbox update", error_r)) == 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	store_mailbox_bind_fields(stmt, mb);
+	sqlite3_bind_int64(stmt, 6, (int64_t)modseq);
+	sqlite3_bind_int64(stmt, 7, (int64_t)mb->id);
+	if (store_db_run(&acct->db, stmt, "mailbox update", error_r) < 0)
+		return -1;
+	if (sqlite3_changes(acct->db.handle) == 0) {
+		*error_r = store_fail(STORE_ERR_NOT_FOUND, "mailbox update", "no such mailbox");
+		return -1;
+	}
+	mb->modseq = modseq;
+	return store_change_record(acct, STORE_TYPE_MAILBOX, mb->id, modseq,
+				   STORE_CHANGE_UPDATED, error_r);
+}
+
+int store_mailbox_destroy(struct store_account *acct, uint64_t id, const char **error_r)
+{
+	static const char sql[] = "DELETE FROM mailboxes WHERE id = ?1";
+	uint64_t modseq = store_mailbox_modseq(acct, "mailbox destroy", error_r);
+	sqlite3_stmt *stmt;
+
+	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)id);
+	if (store_db_run(&acct->db, stmt, "mailbox destroy", error_r) < 0)
+		return -1;
+	if (sqlite3_changes(acct->db.handle) == 0) {
+		*error_r = store_fail(STORE_ERR_NOT_FOUND, "mailbox destroy", "no such mailbox");
+		return -1;
+	}
+	return store_change_record(acct, STORE_TYPE_MAILBOX, id, modseq,
+				   STORE_CHANGE_DESTROYED, error_r);
+}

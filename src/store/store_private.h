@@ -1,0 +1,184 @@
+#ifndef TERN_STORE_PRIVATE_H
+#define TERN_STORE_PRIVATE_H
+
+/* Internals of the SQLite backend, shared by the files of src/store/
+ * and by nothing else. */
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+
+#include "store/store.h"
+
+#define STORE_DIR_MODE 0700
+#define STORE_FILE_MODE 0600
+#define STORE_BUSY_TIMEOUT_MS 5000
+/* Idle account connections a thread keeps open. */
+#define STORE_ACCOUNT_CACHE_SIZE 8
+#define STORE_TRASH_PREFIX ".trash-"
+
+#define STORE_N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An ordered list of schema steps; step i brings the database from
+ * user_version i to i + 1. Adding a migration is appending a step. */
+struct store_migrations {
+	const char *name;
+	const char *const *steps;
+	size_t count;
+};
+
+extern const struct store_migrations store_system_migrations;
+extern const struct store_migrations store_account_migrations;
+
+struct store_stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+/* One SQLite connection with its prepared statements, keyed by the
+ * address of their SQL text (a string literal at the call site). */
+struct store_db {
+	sqlite3 *handle;
+	struct store_stmt_slot *stmts;
+	size_t stmt_count;
+	size_t stmt_cap;
+};
+
+enum store_txn {
+	STORE_TXN_NONE = 0,
+	STORE_TXN_READ,
+	STORE_TXN_WRITE,
+};
+
+struct store_thread;
+
+struct store_account {
+	struct store *store;
+	struct store_thread *owner;
+	struct store_account *prev, *next;	/* owner's list, most recent first */
+	uint32_t id;
+	unsigned refcount;
+	bool dead;				/* the account was deleted */
+	enum store_txn txn;
+	struct store_db db;
+	char *dir;
+};
+
+/* What one thread has open in one store. Created by the thread, linked
+ * into the store's registry, freed by store_close(). Only the owning
+ * thread touches its fields after creation. */
+struct store_thread {
+	struct store_thread *next;		/* registry link, under store->mutex */
+	pthread_t tid;
+	struct store_db sys;
+	struct store_account *accounts;
+	unsigned account_count;
+	uint64_t seen_delete_gen;
+};
+
+struct store {
+	char *path;
+	char *accounts_dir;
+	uint64_t epoch;				/* unique per store_open() */
+	pthread_mutex_t mutex;
+	/* Guarded by mutex: */
+	struct store_thread *threads;
+	uint32_t *deleted;			/* ids of deleted accounts */
+	size_t deleted_count;
+	size_t deleted_cap;
+	/* Bumped after each account deletion, read without the lock. */
+	atomic_uint_fast64_t delete_gen;
+};
+
+/* ---- errors (store_db.c) ---- */
+
+void store_error_set(enum store_error kind);
+/* Records the failure of what on db (the thread's last error kind and
+ * a log line) and returns a message for error_r. */
+const char *store_db_error(struct store_db *db, const char *what);
+/* Same for a failure that is not SQLite's. */
+const char *store_fail(enum store_error kind, const char *what, const char *detail);
+
+/* ---- connections (store_db.c) ---- */
+
+int store_db_open(struct store_db *db, const char *path, const struct store_migrations *m,
+		  const char **error_r);
+void store_db_close(struct store_db *db);
+/* A cached prepared statement for sql, ready to bind. Hand it back with
+ * store_stmt_done() (or through store_db_run/store_db_row). */
+sqlite3_stmt *store_db_stmt(struct store_db *db, const char *sql, const char **error_r);
+void store_stmt_done(sqlite3_stmt *stmt);
+/* Steps stmt to completion and hands it back. 0 or -1. */
+int store_db_run(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		 const char **error_r);
+/* Steps stmt once: 1 with a row to read (then store_stmt_done() it),
+ * 0 with none (handed back), -1 on error (handed back). */
+int store_db_row(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		 const char **error_r);
+/* Runs sql (no parameters, rows ignored) without caching it. */
+int store_db_exec(struct store_db *db, const char *sql, const char **error_r);
+int store_db_begin(struct store_db *db, bool write, const char **error_r);
+int store_db_commit(struct store_db *db, const char **error_r);
+void store_db_rollback(struct store_db *db);
+/* A copy of column col (NULL stays NULL). */
+char *store_column_strdup(sqlite3_stmt *stmt, int col);
+
+/* ---- threads and the system database (store.c) ---- */
+
+struct store_thread *store_thread_get(struct store *store);
+/* This thread's connection to the system database. */
+struct store_db *store_sys(struct store *store, const char **error_r);
+
+/* ---- accounts (store_account.c) ---- */
+
+/* Forgets a deleted account: its handles on every thread go dead, it
+ * can never be opened again, and its directory is removed. */
+void store_account_forget(struct store *store, uint32_t account_id);
+/* Records an account deleted before this process started. */
+void store_account_mark_deleted(struct store *store, uint32_t account_id);
+bool store_account_is_deleted(struct store *store, uint32_t account_id);
+/* Removes leftovers of interrupted deletions under accounts/. */
+void store_accounts_sweep(struct store *store);
+void store_thread_close_accounts(struct store_thread *t);
+
+/* ---- principals (store_principal.c) ---- */
+
+char *store_principal_lowercase(const char *s);
+void store_strings_free(char **list, size_t count);
+/* Reads the one text column sql returns for parameter id. */
+int store_principal_strings(struct store_db *db, const char *sql, int64_t id,
+			    char ***list_r, size_t *count_r, const char **error_r);
+
+/* ---- changes (store_changes.c) ---- */
+
+/* Fails unless acct is inside a write transaction. */
+int store_txn_require_write(struct store_account *acct, const char *what,
+			    const char **error_r);
+/* Runs inside the caller's write transaction if one is open, else in a
+ * new one that store_txn_end() finishes. */
+int store_txn_enter(struct store_account *acct, bool *own_r, const char **error_r);
+int store_txn_end(struct store_account *acct, bool own, int ret, const char **error_r);
+
+enum store_change_kind {
+	STORE_CHANGE_CREATED,
+	STORE_CHANGE_UPDATED,
+	STORE_CHANGE_DESTROYED,
+};
+
+/* Records that object id of type changed at modseq, and moves the
+ * type's state there. Inside a write transaction; modseq must have been
+ * allocated for this one change (two objects of a type never share one,
+ * so that /changes can page at any modseq). */
+int store_change_record(struct store_account *acct, enum store_type type, uint64_t id,
+			uint64_t modseq, enum store_change_kind kind, const char **error_r);
+
+/* ---- files (store_fs.c) ---- */
+
+int store_fs_mkdirs(const char *path, const char **error_r);
+/* Creates dir (parent exists) and fsyncs the parent if it was new. */
+int store_fs_mkdir_durable(const char *parent, const char *dir, const char **error_r);
+int store_fs_fsync_dir(const char *path, const char **error_r);
+/* Removes path and everything under it. 0 or -1 (logged). */
+int store_fs_remove_tree(const char *path);
+
+#endif

@@ -1,0 +1,1020 @@
+/* Unit tests for the SQLite store: migrations, settings, principals,
+ * bans, account handles, modseq and changes, mailboxes, blobs. */
+#include <ftw.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "store/store.h"
+
+struct fixture {
+	char *dir;
+	struct store *store;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	const char *base = getenv("TERN_TEST_TMP");
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	const char *error;
+
+	f->dir = xasprintf("%s/test_store.XXXXXX", base != NULL ? base : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(f->dir, &f->store, &error), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(&f->store);
+	assert_null(f->store);
+	assert_int_equal(nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void reopen(struct fixture *f)
+{
+	const char *error;
+
+	store_close(&f->store);
+	assert_int_equal(store_open(f->dir, &f->store, &error), 0);
+}
+
+static int user_version(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int version = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return version;
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static uint32_t make_individual(struct store *store, const char *name, const char *email)
+{
+	char *emails[] = { (char *)email };
+	char *secrets[] = { "$y$hash" };
+	struct store_principal p = {
+		.type = STORE_PRINCIPAL_INDIVIDUAL, .name = (char *)name, .role = "user",
+		.secrets = secrets, .secret_count = 1,
+		.emails = emails, .email_count = email != NULL ? 1 : 0,
+	};
+	const char *error;
+
+	assert_int_equal(store_principal_create(store, &p, &error), 0);
+	assert_true(p.id > 0);
+	return p.id;
+}
+
+/* ---- store, settings ---- */
+
+static void test_open_migrations(void **state)
+{
+	struct fixture *f = *state;
+	char *sys = xasprintf("%s/system.db", f->dir);
+	char *acct_db;
+	struct store_account *acct;
+	const char *error;
+	char *value;
+	int version;
+
+	assert_string_equal(store_path(f->store), f->dir);
+	version = user_version(sys);
+	assert_true(version >= 1);
+	assert_int_equal(store_setting_set(f->store, "k", "v", &error), 0);
+	reopen(f);
+	reopen(f);
+	assert_int_equal(user_version(sys), version);
+	assert_int_equal(store_setting_get(f->store, "k", &value), 1);
+	assert_string_equal(value, "v");
+	free(value);
+
+	assert_int_equal(store_account_open(f->store, 7, &acct, &error), 0);
+	store_account_release(&acct);
+	assert_null(acct);
+	acct_db = xasprintf("%s/accounts/7/account.db", f->dir);
+	assert_true(user_version(acct_db) >= 1);
+	free(acct_db);
+	free(sys);
+}
+
+static void test_settings(void **state)
+{
+	struct fixture *f = *state;
+	const char *error;
+	char *value = NULL;
+
+	assert_int_equal(store_setting_get(f->store, "missing", &value), 0);
+	assert_null(value);
+	assert_int_equal(store_setting_set(f->store, "a.b", "one", &error), 0);
+	assert_int_equal(store_setting_set(f->store, "a.b", "two", &error), 0);
+	assert_int_equal(store_setting_get(f->store, "a.b", &value), 1);
+	assert_string_equal(value, "two");
+	free(value);
+	assert_int_equal(store_setting_delete(f->store, "a.b", &error), 0);
+	assert_int_equal(store_setting_get(f->store, "a.b", &value), 0);
+}
+
+/* ---- principals ---- */
+
+static void test_principal_create_get(void **state)
+{
+	struct fixture *f = *state;
+	char *secrets[] = { "$y$one", "$6$two" };
+	char *emails[] = { "Alice@Example.ORG", "al@example.org" };
+	struct store_principal p = {
+		.type = STORE_PRINCIPAL_INDIVIDUAL, .name = "alice", .description = "Alice",
+		.role = "user", .quota = 1000, .secrets = secrets, .secret_count = 2,
+		.emails = emails, .email_count = 2,
+	};
+	struct store_principal *got;
+	const char *error;
+
+	assert_int_equal(store_principal_create(f->store, &p, &error), 0);
+	assert_true(p.id > 0);
+	assert_true(p.created_at > 0);
+
+	assert_int_equal(store_principal_get_by_name(f->store, "alice", &got), 1);
+	assert_int_equal(got->id, p.id);
+	assert_int_equal(got->type, STORE_PRINCIPAL_INDIVIDUAL);
+	assert_string_equal(got->description, "Alice");
+	assert_string_equal(got->role, "user");
+	assert_int_equal(got->quota, 1000);
+	assert_int_equal(got->secret_count, 2);
+	assert_string_equal(got->secrets[0], "$y$one");
+	assert_string_equal(got->secrets[1], "$6$two");
+	assert_int_equal(got->email_count, 2);
+	assert_string_equal(got->emails[0], "alice@example.org");
+	assert_string_equal(got->emails[1], "al@example.org");
+	assert_int_equal(got->created_at, p.created_at);
+	assert_int_equal(got->secret_version, p.secret_version);
+	store_principal_free(&got);
+	assert_null(got);
+
+	assert_int_equal(store_principal_get_by_id(f->store, p.id, &got), 1);
+	assert_string_equal(got->name, "alice");
+	store_principal_free(&got);
+	assert_int_equal(store_principal_get_by_email(f->store, "AL@example.org", &got), 1);
+	assert_string_equal(got->name, "alice");
+	store_principal_free(&got);
+
+	assert_int_equal(store_principal_get_by_name(f->store, "bob", &got), 0);
+	assert_int_equal(store_principal_get_by_id(f->store, 9999, &got), 0);
+	assert_int_equal(store_principal_get_by_email(f->store, "x@example.org", &got), 0);
+}
+
+static void test_principal_conflicts(void **state)
+{
+	struct fixture *f = *state;
+	char *emails[] = { "bob@example.org" };
+	struct store_principal p = {
+		.type = STORE_PRINCIPAL_INDIVIDUAL, .name = "alice",
+		.emails = emails, .email_count = 1,
+	};
+	struct store_principal *got;
+	const char *error;
+	uint32_t alice = make_individual(f->store, "alice", "alice@example.org");
+
+	make_individual(f->store, "bob", "bob@example.org");
+	assert_int_equal(store_principal_create(f->store, &p, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_EXISTS);
+	p.name = "carol";
+	assert_int_equal(store_principal_create(f->store, &p, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_EXISTS);
+	assert_non_null(strstr(error, "bob@example.org"));
+	assert_int_equal(store_principal_get_by_name(f->store, "carol", &got), 0);
+
+	/* An update to a taken address fails and changes nothing. */
+	assert_int_equal(store_principal_get_by_id(f->store, alice, &got), 1);
+	free(got->emails[0]);
+	got->emails[0] = xstrdup("BOB@example.org");
+	assert_int_equal(store_principal_update(f->store, got, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_EXISTS);
+	free(got->name);
+	got->name = xstrdup("bob");
+	assert_int_equal(store_principal_update(f->store, got, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_EXISTS);
+	store_principal_free(&got);
+	assert_int_equal(store_principal_get_by_email(f->store, "alice@example.org", &got), 1);
+	assert_string_equal(got->name, "alice");
+	store_principal_free(&got);
+}
+
+static void test_principal_update(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id = make_individual(f->store, "alice", "alice@example.org");
+	struct store_principal *p, *got;
+	uint64_t version;
+	const char *error;
+
+	assert_int_equal(store_principal_get_by_id(f->store, id, &p), 1);
+	version = p->secret_version;
+	free(p->description);
+	p->description = xstrdup("changed");
+	p->quota = 5;
+	assert_int_equal(store_principal_update(f->store, p, &error), 0);
+	assert_int_equal(store_principal_get_by_id(f->store, id, &got), 1);
+	assert_string_equal(got->description, "changed");
+	assert_int_equal(got->quota, 5);
+	assert_int_equal(got->secret_version, version);
+	store_principal_free(&got);
+
+	free(p->secrets[0]);
+	p->secrets[0] = xstrdup("$y$new");
+	free(p->name);
+	p->name = xstrdup("alicia");
+	assert_int_equal(store_principal_update(f->store, p, &error), 0);
+	assert_int_equal(store_principal_get_by_name(f->store, "alicia", &got), 1);
+	assert_int_equal(got->secret_version, version + 1);
+	assert_string_equal(got->secrets[0], "$y$new");
+	assert_int_equal(got->email_count, 1);
+	store_principal_free(&got);
+	assert_int_equal(store_principal_get_by_name(f->store, "alice", &got), 0);
+
+	p->id = 4242;
+	assert_int_equal(store_principal_update(f->store, p, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+	store_principal_free(&p);
+}
+
+static void test_principal_list_groups(void **state)
+{
+	struct fixture *f = *state;
+	char *members[] = { "bob", "alice" };
+	struct store_principal dom = { .type = STORE_PRINCIPAL_DOMAIN, .name = "example.org" };
+	struct store_principal grp = {
+		.type = STORE_PRINCIPAL_GROUP, .name = "staff", .members = members, .member_count = 2,
+	};
+	struct store_principal **list;
+	struct store_principal *got;
+	size_t count;
+	const char *error;
+
+	make_individual(f->store, "bob", NULL);
+	make_individual(f->store, "alice", NULL);
+	assert_int_equal(store_principal_create(f->store, &dom, &error), 0);
+	assert_int_equal(store_principal_create(f->store, &grp, &error), 0);
+
+	assert_int_equal(store_principal_list(f->store, 0, &list, &count), 0);
+	assert_int_equal(count, 4);
+	assert_string_equal(list[0]->name, "alice");
+	assert_string_equal(list[1]->name, "bob");
+	assert_string_equal(list[2]->name, "example.org");
+	assert_string_equal(list[3]->name, "staff");
+	store_principal_list_free(&list, count);
+	assert_null(list);
+
+	assert_int_equal(store_principal_list(f->store, (1u << STORE_PRINCIPAL_INDIVIDUAL) |
+					      (1u << STORE_PRINCIPAL_DOMAIN), &list, &count), 0);
+	assert_int_equal(count, 3);
+	assert_string_equal(list[2]->name, "example.org");
+	store_principal_list_free(&list, count);
+	assert_int_equal(store_principal_list(f->store, 1u << STORE_PRINCIPAL_GROUP,
+					      &list, &count), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(list[0]->member_count, 2);
+	assert_string_equal(list[0]->members[0], "alice");
+	assert_string_equal(list[0]->members[1], "bob");
+	store_principal_list_free(&list, count);
+
+	/* Deleting a member drops it from the group. */
+	assert_int_equal(store_principal_get_by_name(f->store, "bob", &got), 1);
+	assert_int_equal(store_principal_delete(f->store, got->id, &error), 1);
+	store_principal_free(&got);
+	assert_int_equal(store_principal_get_by_name(f->store, "staff", &got), 1);
+	assert_int_equal(got->member_count, 1);
+	store_principal_free(&got);
+
+	grp.name = "other";
+	members[0] = "nobody";
+	assert_int_equal(store_principal_create(f->store, &grp, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+}
+
+static void test_principal_delete(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id = make_individual(f->store, "alice", "alice@example.org");
+	char *dir = xasprintf("%s/accounts/%u", f->dir, id);
+	struct store_account *acct;
+	struct store_principal *got;
+	const char *error;
+	uint32_t id2;
+
+	assert_int_equal(store_account_open(f->store, id, &acct, &error), 0);
+	store_account_release(&acct);
+	assert_true(path_exists(dir));
+	assert_int_equal(store_principal_delete(f->store, id, &error), 1);
+	assert_false(path_exists(dir));
+	assert_int_equal(store_principal_delete(f->store, id, &error), 0);
+	assert_int_equal(store_principal_get_by_email(f->store, "alice@example.org", &got), 0);
+
+	/* The account stays gone, now and after a restart; ids are new. */
+	assert_int_equal(store_account_open(f->store, id, &acct, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+	reopen(f);
+	assert_int_equal(store_account_open(f->store, id, &acct, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+	assert_false(path_exists(dir));
+	id2 = make_individual(f->store, "alice", "alice@example.org");
+	assert_true(id2 > id);
+	free(dir);
+}
+
+/* ---- bans ---- */
+
+static void test_bans(void **state)
+{
+	struct fixture *f = *state;
+	time_t now = time(NULL), until;
+	const char *error;
+
+	assert_int_equal(store_ban_get(f->store, "192.0.2.1", now, &until), 0);
+	assert_int_equal(store_ban_set(f->store, "192.0.2.1", now + 60, &error), 0);
+	assert_int_equal(store_ban_get(f->store, "192.0.2.1", now, &until), 1);
+	assert_int_equal(until, now + 60);
+	assert_int_equal(store_ban_get(f->store, "192.0.2.1", now + 60, &until), 0);
+	assert_int_equal(store_ban_get(f->store, "2001:db8::1", now, &until), 0);
+	assert_int_equal(store_ban_set(f->store, "192.0.2.1", now + 120, &error), 0);
+	assert_int_equal(store_ban_get(f->store, "192.0.2.1", now + 60, &until), 1);
+	assert_int_equal(until, now + 120);
+	assert_int_equal(store_ban_clear(f->store, "192.0.2.1", &error), 0);
+	assert_int_equal(store_ban_get(f->store, "192.0.2.1", now, &until), 0);
+}
+
+/* ---- accounts, transactions, modseq ---- */
+
+static void test_account_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *a, *b, *many[20];
+	const char *error;
+
+	assert_int_equal(store_account_open(f->store, 1, &a, &error), 0);
+	assert_int_equal(store_account_open(f->store, 1, &b, &error), 0);
+	assert_ptr_equal(a, b);
+	assert_int_equal(store_account_id(a), 1);
+	store_account_release(&b);
+	store_account_release(&a);
+	assert_int_equal(store_account_open(f->store, 0, &a, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+
+	/* More handles in use than the cache keeps: all stay valid. */
+	for (uint32_t i = 0; i < 20; i++)
+		assert_int_equal(store_account_open(f->store, 100 + i, &many[i], &error), 0);
+	for (uint32_t i = 0; i < 20; i++) {
+		assert_int_equal(store_txn_begin(many[i], true, &error), 0);
+		assert_true(store_modseq_next(many[i]) > 0);
+		assert_int_equal(store_txn_commit(many[i], &error), 0);
+	}
+	for (uint32_t i = 0; i < 20; i++)
+		store_account_release(&many[i]);
+	for (uint32_t i = 0; i < 20; i++) {
+		assert_int_equal(store_account_open(f->store, 100 + i, &a, &error), 0);
+		assert_int_equal(store_modseq_current(a), 1);
+		store_account_release(&a);
+	}
+	store_account_release(&a);
+}
+
+static void test_txn_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_mailbox mb = { .name = "x" };
+	const char *error;
+
+	assert_int_equal(store_account_open(f->store, 1, &acct, &error), 0);
+	assert_int_equal(store_modseq_next(acct), 0);
+	assert_int_equal(store_mailbox_create(acct, &mb, &error), -1);
+	assert_int_equal(store_txn_commit(acct, &error), -1);
+	assert_int_equal(store_txn_begin(acct, false, &error), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), -1);
+	assert_int_equal(store_mailbox_create(acct, &mb, &error), -1);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+
+	/* A handle given back inside a transaction is rolled back. */
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_create(acct, &mb, &error), 0);
+	assert_int_equal(mb.id, 1);
+	store_account_release(&acct);
+	assert_int_equal(store_account_open(f->store, 1, &acct, &error), 0);
+	assert_int_equal(store_mailbox_get(acct, mb.id, &mb), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	store_txn_rollback(acct);
+	store_account_release(&acct);
+}
+
+static void test_modseq(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	const char *error;
+	uint64_t last = 0, m;
+
+	assert_int_equal(store_account_open(f->store, 3, &acct, &error), 0);
+	assert_int_equal(store_modseq_current(acct), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	for (int i = 0; i < 5; i++) {
+		m = store_modseq_next(acct);
+		assert_true(m > last);
+		last = m;
+	}
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(store_modseq_current(acct), last);
+	store_account_release(&acct);
+
+	reopen(f);
+	assert_int_equal(store_account_open(f->store, 3, &acct, &error), 0);
+	assert_int_equal(store_modseq_current(acct), last);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_modseq_next(acct), last + 1);
+	store_txn_rollback(acct);
+	assert_int_equal(store_modseq_current(acct), last);
+	store_account_release(&acct);
+}
+
+static void test_rollback(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_mailbox mb = { .name = "Inbox", .role = "inbox" };
+	struct store_change *changes;
+	struct store_mailbox *list;
+	size_t count;
+	bool more;
+	const char *error;
+
+	assert_int_equal(store_account_open(f->store, 5, &acct, &error), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_create(acct, &mb, &error), 0);
+	store_txn_rollback(acct);
+	assert_int_equal(store_mailbox_list(acct, &list, &count, &error), 0);
+	assert_int_equal(count, 0);
+	store_mailbox_list_free(&list, count);
+	assert_int_equal(store_modseq_current(acct), 0);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_MAILBOX), 0);
+	assert_int_equal(store_changes(acct, STORE_TYPE_MAILBOX, 0, 0, &changes, &count,
+				       &more, &error), 0);
+	assert_int_equal(count, 0);
+	free(changes);
+	store_account_release(&acct);
+}
+
+/* ---- mailboxes ---- */
+
+static uint64_t mailbox_create(struct store_account *acct, const char *name, uint64_t parent)
+{
+	struct store_mailbox mb = { .name = (char *)name, .parent_id = parent, .sort_order = 3 };
+	const char *error;
+
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_create(acct, &mb, &error), 0);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(mb.uid_next, 1);
+	return mb.id;
+}
+
+static void test_mailboxes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_mailbox mb, *list;
+	size_t count;
+	const char *error;
+	uint64_t inbox, child, state0;
+
+	assert_int_equal(store_account_open(f->store, 2, &acct, &error), 0);
+	inbox = mailbox_create(acct, "Inbox", 0);
+	child = mailbox_create(acct, "Child", inbox);
+	state0 = store_type_state(acct, STORE_TYPE_MAILBOX);
+	assert_int_equal(state0, store_modseq_current(acct));
+
+	assert_int_equal(store_mailbox_get(acct, child, &mb), 1);
+	assert_string_equal(mb.name, "Child");
+	assert_int_equal(mb.parent_id, inbox);
+	assert_null(mb.role);
+	assert_int_equal(mb.sort_order, 3);
+	assert_int_equal(mb.total_emails, 0);
+	assert_int_equal(mb.modseq, state0);
+	free(mb.name);
+	mb.name = xstrdup("Renamed");
+	mb.role = xstrdup("archive");
+	mb.is_subscribed = true;
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_update(acct, &mb, &error), 0);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_true(mb.modseq > state0);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_MAILBOX), mb.modseq);
+	store_mailbox_clear(&mb);
+	assert_int_equal(store_mailbox_get(acct, child, &mb), 1);
+	assert_string_equal(mb.name, "Renamed");
+	assert_string_equal(mb.role, "archive");
+	assert_true(mb.is_subscribed);
+	store_mailbox_clear(&mb);
+
+	/* A parent with children cannot go first; missing ids are refused. */
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_destroy(acct, inbox, &error), -1);
+	assert_int_equal(store_mailbox_destroy(acct, 999, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+	assert_int_equal(store_mailbox_destroy(acct, child, &error), 0);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(store_mailbox_get(acct, child, &mb), 0);
+	assert_int_equal(store_mailbox_list(acct, &list, &count, &error), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(list[0].id, inbox);
+	store_mailbox_list_free(&list, count);
+	assert_null(list);
+	store_account_release(&acct);
+}
+
+/* Creates a, b, c; then updates a and destroys b. *since_r is the
+ * state after b was created. */
+static void changes_prepare(struct store_account *acct, uint64_t ids_r[3], uint64_t *since_r)
+{
+	struct store_mailbox mb = { 0 };
+	const char *error;
+
+	ids_r[0] = mailbox_create(acct, "a", 0);
+	ids_r[1] = mailbox_create(acct, "b", 0);
+	*since_r = store_type_state(acct, STORE_TYPE_MAILBOX);
+	ids_r[2] = mailbox_create(acct, "c", 0);
+	assert_int_equal(store_mailbox_get(acct, ids_r[0], &mb), 1);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_update(acct, &mb, &error), 0);
+	assert_int_equal(store_mailbox_destroy(acct, ids_r[1], &error), 0);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	store_mailbox_clear(&mb);
+}
+
+static void test_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_change *c;
+	size_t count;
+	bool more;
+	const char *error;
+	uint64_t ids[3], since;
+	uint64_t a, b, c_id;
+
+	assert_int_equal(store_account_open(f->store, 4, &acct, &error), 0);
+	changes_prepare(acct, ids, &since);
+	a = ids[0];
+	b = ids[1];
+	c_id = ids[2];
+
+	/* From the start: a updated, c created; b destroyed. */
+	assert_int_equal(store_changes(acct, STORE_TYPE_MAILBOX, 0, 0, &c, &count, &more,
+				       &error), 0);
+	assert_int_equal(count, 3);
+	assert_false(more);
+	assert_int_equal(c[0].id, c_id);
+	assert_true(c[0].created);
+	assert_int_equal(c[1].id, a);
+	assert_true(c[1].created);
+	assert_false(c[1].destroyed);
+	assert_int_equal(c[2].id, b);
+	assert_true(c[2].destroyed);
+	assert_true(c[0].modseq < c[1].modseq && c[1].modseq < c[2].modseq);
+	free(c);
+
+	/* Paging from since, two at a time. */
+	assert_int_equal(store_changes(acct, STORE_TYPE_MAILBOX, since, 2, &c, &count, &more,
+				       &error), 0);
+	assert_int_equal(count, 2);
+	assert_true(more);
+	assert_int_equal(c[0].id, c_id);
+	assert_true(c[0].created);
+	assert_int_equal(c[1].id, a);
+	assert_false(c[1].created);
+	since = c[1].modseq;
+	free(c);
+	assert_int_equal(store_changes(acct, STORE_TYPE_MAILBOX, since, 2, &c, &count, &more,
+				       &error), 0);
+	assert_int_equal(count, 1);
+	assert_false(more);
+	assert_int_equal(c[0].id, b);
+	assert_true(c[0].destroyed);
+	assert_false(c[0].created);
+	assert_int_equal(c[0].modseq, store_type_state(acct, STORE_TYPE_MAILBOX));
+	free(c);
+	store_account_release(&acct);
+}
+
+static void test_tombstones(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_change *c;
+	size_t count;
+	bool more;
+	const char *error;
+	uint64_t ids[3], since;
+
+	assert_int_equal(store_account_open(f->store, 4, &acct, &error), 0);
+	changes_prepare(acct, ids, &since);
+	assert_int_equal(store_changes(acct, STORE_TYPE_EMAIL, 0, 0, &c, &count, &more,
+				       &error), 0);
+	assert_int_equal(count, 0);
+	free(c);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_EMAIL), 0);
+	assert_int_equal(store_changes(acct, STORE_TYPE__COUNT, 0, 0, &c, &count, &more,
+				       &error), -1);
+
+	/* Expiring tombstones removes them and raises the floor. */
+	assert_int_equal(store_tombstone_floor(acct), 0);
+	assert_int_equal(store_tombstones_expire(acct, time(NULL) - 3600, &error), 0);
+	assert_int_equal(store_tombstone_floor(acct), 0);
+	assert_int_equal(store_tombstones_expire(acct, time(NULL) + 10, &error), 0);
+	assert_int_equal(store_tombstone_floor(acct), store_type_state(acct, STORE_TYPE_MAILBOX));
+	assert_int_equal(store_changes(acct, STORE_TYPE_MAILBOX, 0, 0, &c, &count, &more,
+				       &error), 0);
+	assert_int_equal(count, 2);
+	free(c);
+	store_account_release(&acct);
+}
+
+
+static void test_uid_validity(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_mailbox mb = { .name = "Inbox" };
+	const char *error;
+	uint32_t last = 0;
+
+	assert_int_equal(store_account_open(f->store, 6, &acct, &error), 0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(store_txn_begin(acct, true, &error), 0);
+		assert_int_equal(store_mailbox_create(acct, &mb, &error), 0);
+		assert_true(mb.uid_validity > last);
+		assert_true(mb.uid_validity >= (uint32_t)time(NULL) - 5);
+		last = mb.uid_validity;
+		assert_int_equal(store_mailbox_destroy(acct, mb.id, &error), 0);
+		assert_int_equal(store_txn_commit(acct, &error), 0);
+	}
+	store_account_release(&acct);
+}
+
+/* ---- blobs ---- */
+
+static void blob_put(struct store_account *acct, const char *data, char id_r[STORE_BLOB_ID_LEN + 1])
+{
+	struct store_blob_writer *w;
+	uint64_t size;
+	const char *error;
+	size_t len = strlen(data), half = len / 2;
+
+	assert_int_equal(store_blob_write_begin(acct, &w, &error), 0);
+	assert_int_equal(store_blob_write(w, data, half, &error), 0);
+	assert_int_equal(store_blob_write(w, data + half, len - half, &error), 0);
+	assert_int_equal(store_blob_write_finish(&w, id_r, &size, &error), 0);
+	assert_null(w);
+	assert_int_equal(size, len);
+}
+
+static void test_blobs(void **state)
+{
+	struct fixture *f = *state;
+	static const char data[] = "Hello, blob store!\r\n";
+	struct store_account *acct;
+	char id[STORE_BLOB_ID_LEN + 1], id2[STORE_BLOB_ID_LEN + 1], expect[STORE_BLOB_ID_LEN + 1];
+	uint8_t digest[SHA256_LEN];
+	char buf[64];
+	uint64_t size;
+	const char *error;
+	int found, fd;
+
+	sha256(data, strlen(data), digest);
+	expect[0] = 'G';
+	hex_encode(digest, sizeof(digest), expect + 1);
+	assert_int_equal(store_account_open(f->store, 8, &acct, &error), 0);
+	blob_put(acct, data, id);
+	assert_string_equal(id, expect);
+	blob_put(acct, data, id2);
+	assert_string_equal(id2, id);
+	assert_int_equal(store_blob_stat(acct, id, &size), 1);
+	assert_int_equal(size, strlen(data));
+	assert_int_equal(store_blob_pending_bytes(acct), strlen(data));
+
+	fd = store_blob_open(acct, id, &found);
+	assert_true(fd >= 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(read(fd, buf, sizeof(buf)), strlen(data));
+	assert_memory_equal(buf, data, strlen(data));
+	close(fd);
+
+	/* Malformed ids never reach the file system. */
+	assert_int_equal(store_blob_stat(acct, "G../../system.db", &size), 0);
+	assert_int_equal(store_blob_open(acct, "../account.db", &found), -1);
+	assert_int_equal(found, 0);
+	expect[5] = expect[5] == 'a' ? 'b' : 'a';
+	assert_int_equal(store_blob_stat(acct, expect, &size), 0);
+
+	store_account_release(&acct);
+}
+
+static void test_blob_refs(void **state)
+{
+	struct fixture *f = *state;
+	static const char data[] = "referenced content";
+	struct store_account *acct;
+	char id[STORE_BLOB_ID_LEN + 1], other[STORE_BLOB_ID_LEN + 1];
+	char *path;
+	uint64_t size;
+	const char *error;
+	int found;
+
+	assert_int_equal(store_account_open(f->store, 8, &acct, &error), 0);
+	blob_put(acct, data, id);
+	memcpy(other, id, sizeof(other));
+	other[5] = other[5] == 'a' ? 'b' : 'a';
+	path = xasprintf("%s/accounts/8/blobs/%.2s/%s", f->dir, id + 1, id + 1);
+	assert_true(path_exists(path));
+
+	/* References keep a blob past expiry. */
+	assert_int_equal(store_blob_ref(acct, id, 1, &error), -1);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_blob_ref(acct, id, 1, &error), 0);
+	assert_int_equal(store_blob_ref(acct, other, 1, &error), -1);
+	assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(store_blob_pending_bytes(acct), 0);
+	assert_int_equal(store_blobs_expire(acct, time(NULL) + 10, &error), 0);
+	assert_int_equal(store_blob_stat(acct, id, &size), 1);
+
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_blob_ref(acct, id, -1, &error), 0);
+	assert_int_equal(store_blob_ref(acct, id, -1, &error), -1);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(store_blob_pending_bytes(acct), strlen(data));
+	assert_int_equal(store_blobs_expire(acct, time(NULL) - 3600, &error), 0);
+	assert_int_equal(store_blob_stat(acct, id, &size), 1);
+	assert_int_equal(store_blobs_expire(acct, time(NULL) + 10, &error), 0);
+	assert_int_equal(store_blob_stat(acct, id, &size), 0);
+	assert_int_equal(store_blob_pending_bytes(acct), 0);
+	assert_false(path_exists(path));
+	free(path);
+	assert_int_equal(store_blob_open(acct, id, &found), -1);
+	assert_int_equal(found, 0);
+	store_account_release(&acct);
+}
+
+static void test_blob_abort_and_txn(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_blob_writer *w;
+	char id[STORE_BLOB_ID_LEN + 1];
+	uint64_t size;
+	const char *error;
+	char *tmp = xasprintf("%s/accounts/9/tmp", f->dir);
+
+	assert_int_equal(store_account_open(f->store, 9, &acct, &error), 0);
+	assert_int_equal(store_blob_write_begin(acct, &w, &error), 0);
+	assert_int_equal(store_blob_write(w, "abc", 3, &error), 0);
+	store_blob_write_abort(&w);
+	assert_null(w);
+	store_blob_write_abort(&w);
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+
+	/* Inside the caller's transaction, a rollback forgets the blob. */
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	blob_put(acct, "inside", id);
+	assert_int_equal(store_blob_ref(acct, id, 1, &error), 0);
+	store_txn_rollback(acct);
+	assert_int_equal(store_blob_stat(acct, id, &size), 0);
+	assert_int_equal(store_blob_write_begin(acct, &w, &error), 0);
+	assert_int_equal(store_blob_write_finish(&w, id, &size, &error), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(store_blob_stat(acct, id, &size), 1);
+	store_account_release(&acct);
+	free(tmp);
+}
+
+/* ---- threads ---- */
+
+struct writer_arg {
+	struct store *store;
+	uint32_t account;
+	int failures;
+};
+
+static void *writer_thread(void *p)
+{
+	struct writer_arg *arg = p;
+	struct store_account *acct;
+	const char *error;
+	char name[32];
+
+	for (int i = 0; i < 50; i++) {
+		struct store_mailbox mb = { .name = name };
+
+		snprintf(name, sizeof(name), "box%d", i);
+		if (store_account_open(arg->store, arg->account, &acct, &error) < 0) {
+			arg->failures++;
+			continue;
+		}
+		if (store_txn_begin(acct, true, &error) < 0 ||
+		    store_mailbox_create(acct, &mb, &error) < 0 ||
+		    store_txn_commit(acct, &error) < 0) {
+			store_txn_rollback(acct);
+			arg->failures++;
+		}
+		store_account_release(&acct);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct writer_arg args[2] = { { f->store, 21, 0 }, { f->store, 22, 0 } };
+	pthread_t threads[2];
+	struct store_account *acct;
+	struct store_mailbox *list;
+	size_t count;
+	const char *error;
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&threads[i], NULL, writer_thread, &args[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_int_equal(args[i].failures, 0);
+	}
+	for (uint32_t id = 21; id <= 22; id++) {
+		assert_int_equal(store_account_open(f->store, id, &acct, &error), 0);
+		assert_int_equal(store_mailbox_list(acct, &list, &count, &error), 0);
+		assert_int_equal(count, 50);
+		assert_int_equal(store_modseq_current(acct), 50);
+		store_mailbox_list_free(&list, count);
+		store_account_release(&acct);
+	}
+}
+
+/* Two threads writing to the same account wait for each other's write
+ * lock instead of failing. */
+static void test_threads_same_account(void **state)
+{
+	struct fixture *f = *state;
+	struct writer_arg args[2] = { { f->store, 23, 0 }, { f->store, 23, 0 } };
+	pthread_t threads[2];
+	struct store_account *acct;
+	const char *error;
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&threads[i], NULL, writer_thread, &args[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_int_equal(args[i].failures, 0);
+	}
+	assert_int_equal(store_account_open(f->store, 23, &acct, &error), 0);
+	assert_int_equal(store_modseq_current(acct), 100);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_MAILBOX), 100);
+	store_account_release(&acct);
+}
+
+struct opener_arg {
+	struct store *store;
+	uint32_t account;
+	pthread_barrier_t *barrier;
+	int second_open;
+};
+
+static void *opener_thread(void *p)
+{
+	struct opener_arg *arg = p;
+	struct store_account *acct;
+	const char *error;
+
+	assert_int_equal(store_account_open(arg->store, arg->account, &acct, &error), 0);
+	store_account_release(&acct);
+	pthread_barrier_wait(arg->barrier);
+	pthread_barrier_wait(arg->barrier);
+	arg->second_open = store_account_open(arg->store, arg->account, &acct, &error);
+	store_account_release(&acct);
+	return NULL;
+}
+
+/* Another thread's cached handle does not bring a deleted account back. */
+static void test_delete_other_thread(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id = make_individual(f->store, "dora", NULL);
+	char *dir = xasprintf("%s/accounts/%u", f->dir, id);
+	pthread_barrier_t barrier;
+	struct opener_arg arg = { f->store, id, &barrier, 0 };
+	pthread_t thread;
+	const char *error;
+
+	pthread_barrier_init(&barrier, NULL, 2);
+	assert_int_equal(pthread_create(&thread, NULL, opener_thread, &arg), 0);
+	pthread_barrier_wait(&barrier);
+	assert_int_equal(store_principal_delete(f->store, id, &error), 1);
+	pthread_barrier_wait(&barrier);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(arg.second_open, -1);
+	assert_false(path_exists(dir));
+	pthread_barrier_destroy(&barrier);
+	free(dir);
+}
+
+/* Leftovers of a deletion interrupted by a crash go at the next open. */
+static void test_sweep_leftovers(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id = make_individual(f->store, "eve", NULL);
+	char *dir = xasprintf("%s/accounts/%u", f->dir, id);
+	char *trash = xasprintf("%s/accounts/.trash-%u-0123", f->dir, id);
+	char *keep = xasprintf("%s/accounts/%u", f->dir, id + 1);
+	char *file = xasprintf("%s/file", trash);
+	const char *error;
+	FILE *fp;
+
+	assert_int_equal(store_principal_delete(f->store, id, &error), 1);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mkdir(trash, 0700), 0);
+	assert_int_equal(mkdir(keep, 0700), 0);
+	assert_non_null(fp = fopen(file, "w"));
+	fclose(fp);
+	reopen(f);
+	assert_false(path_exists(dir));
+	assert_false(path_exists(trash));
+	assert_true(path_exists(keep));
+	free(dir);
+	free(trash);
+	free(keep);
+	free(file);
+}
+
+int main(void)
+{
+	const char *error;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_principal_create_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_principal_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_principal_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_principal_list_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_principal_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modseq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mailboxes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tombstones, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uid_validity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_refs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_abort_and_txn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_same_account, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_other_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_leftovers, setup, teardown),
+	};
+
+	assert_int_equal(log_open(NULL, LOG_LEVEL_WARN, &error), 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
