@@ -11,9 +11,10 @@ struct jmap_server;
 struct admin_api;
 struct http_server;
 
-/* Starts every http listener of cfg. TLS listeners use server.tls.*
- * (certificate, private-key), which main.c has made sure exist. */
-int http_server_start(const struct config *cfg, struct directory *dir,
+/* Starts every http listener of cfg. TLS listeners load the PEM files
+ * cert_path and key_path (main.c has made sure they exist). */
+int http_server_start(const struct config *cfg, const char *cert_path,
+		      const char *key_path, struct directory *dir,
 		      struct jmap_server *jmap, struct admin_api *admin,
 		      struct http_server **srv_r, const char **error_r);
 /* Stops accepting, lets running requests finish, frees everything. */

@@ -33,9 +33,12 @@ struct jmap_server {
 	struct store *store;
 	struct directory *dir;
 	struct jmap_limits limits;
-	/* in-flight counters for maxConcurrentRequests / maxConcurrentUpload */
+	/* in-flight counters for maxConcurrentRequests / maxConcurrentUpload:
+	 * server totals, changed under inflight's lock; the limits apply per
+	 * principal, through inflight (jmap/inflight.h) */
 	int requests_in_flight;
 	int uploads_in_flight;
+	struct jmap_inflight *inflight;
 };
 
 /* One API request (or one jmap_invoke()). */
@@ -89,6 +92,15 @@ struct jmap_method {
 
 /* Looks a method up in the table built from every type. NULL if none. */
 const struct jmap_method *jmap_method_find(const char *name);
+/* Adds a type's standard methods next to those of jmap_types (for
+ * tests). Call before the first jmap_method_find(); aborts after it. */
+void jmap_methods_register_type(const struct jmap_type *type);
+
+/* The session state string (RFC 8620 §2) of user's session: it changes
+ * whenever the session resource would (limits, accounts, username). */
+#define JMAP_SESSION_STATE_LEN 16
+void jmap_session_state(const struct jmap_server *srv, const struct directory_identity *user,
+			char out[JMAP_SESSION_STATE_LEN + 1]);
 
 /* Runs one call: checks its capability against req->using, resolves
  * nothing (the envelope did), opens the account, runs the handler in a
@@ -97,8 +109,9 @@ void jmap_call_run(struct jmap_request *req, const char *method, json_object *ar
 		   const char *call_id);
 
 /* Sets a method-level error (RFC 8620 §3.6.2): type like
- * "invalidArguments"; description may be NULL. Returns -1 so that a
- * handler can `return jmap_call_error(...)`. */
+ * "invalidArguments"; description may be NULL. A serverFail's
+ * description goes to the log and the client gets a generic one.
+ * Returns -1 so that a handler can `return jmap_call_error(...)`. */
 int jmap_call_error(struct jmap_call *call, const char *type, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

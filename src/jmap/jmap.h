@@ -54,7 +54,10 @@ json_object *jmap_invoke(struct jmap_server *srv, const struct directory_identit
 
 /* Starts an upload into account_id. Returns NULL and an HTTP status
  * with a problem details object in *problem_r when refused (403 no
- * access to that account, 404 unknown account, 413 too large). */
+ * access to that account, 404 unknown account, 413 too large, 400 limit
+ * maxConcurrentUpload, 500 store failure). The upload holds a store
+ * handle of this thread: every call for one upload must come from the
+ * thread that began it. */
 struct jmap_upload *jmap_upload_begin(struct jmap_server *srv, const struct directory_identity *user,
 				      const char *account_id, const char *content_type,
 				      uint64_t declared_size, int *http_status_r,
@@ -69,7 +72,8 @@ json_object *jmap_upload_finish(struct jmap_upload **up, int *http_status_r);
 void jmap_upload_abort(struct jmap_upload **up);
 
 /* Opens blob_id of account_id for download. Returns an fd the caller
- * closes and the blob's size, or -1 with *http_status_r (403, 404). */
+ * closes and the blob's size, or -1 with *http_status_r (403, 404, or
+ * 500 on a store failure). */
 int jmap_download_open(struct jmap_server *srv, const struct directory_identity *user,
 		       const char *account_id, const char *blob_id, uint64_t *size_r,
 		       int *http_status_r);

@@ -14,4 +14,9 @@
 json_object *jmap_resultref_resolve(json_object *args, json_object *method_responses,
 				    const char **error_r);
 
+/* The name x of an argument given both as "x" and as "#x" (borrowed
+ * from args), or NULL: the envelope answers that with invalidArguments
+ * (RFC 8620 §3.7) before resolving. */
+const char *jmap_resultref_conflict(json_object *args);
+
 #endif

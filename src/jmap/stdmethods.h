@@ -58,6 +58,11 @@ struct jmap_query {
 	bool can_calculate_changes;
 };
 
+enum jmap_type_flags {
+	/* /changes answers "updatedProperties": null (RFC 8621 §2.2) */
+	JMAP_TYPE_UPDATED_PROPERTIES = 1 << 0,
+};
+
 struct jmap_type {
 	const char *name;		/* "Mailbox" */
 	const char *capability;
@@ -76,7 +81,9 @@ struct jmap_type {
 
 	/* /set, called in order: every create, every update, every destroy.
 	 * Each returns 0, or -1 with a SetError in *error_r (then nothing
-	 * of that object changed). On create, *created_r gets the id and
+	 * of that object changed), or -1 with *error_r NULL after
+	 * jmap_call_error() to fail the whole method (its transaction is
+	 * rolled back). On create, *created_r gets the id and
 	 * every server-set or defaulted property; on update, *updated_r may
 	 * get the properties that changed other than as asked (or NULL). */
 	int (*create)(struct jmap_call *call, const char *creation_id, json_object *obj,
@@ -91,6 +98,8 @@ struct jmap_type {
 	/* property names that Comparators may name */
 	const char *const *sort_props;
 	int (*query)(struct jmap_call *call, struct jmap_query *query);
+
+	unsigned flags;			/* enum jmap_type_flags */
 };
 
 /* The five standard method handlers; call->def->type says which type. */

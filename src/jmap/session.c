@@ -1,0 +1,135 @@
+/* The session resource (RFC 8620 §2) and its state string. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/hash.h"
+#include "core/xalloc.h"
+#include "jmap/call.h"
+
+#define SESSION_MAX_ATTACHMENTS_SIZE (50 * 1024 * 1024)
+
+static const char *const session_collations[] = {
+	"i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap", NULL,
+};
+
+static const char *const session_email_sorts[] = {
+	"receivedAt", "sentAt", "size", "from", "to", "subject", NULL,
+};
+
+static json_object *session_string_array(const char *const *items)
+{
+	json_object *array = json_object_new_array();
+
+	for (size_t i = 0; items[i] != NULL; i++)
+		json_object_array_add(array, json_object_new_string(items[i]));
+	return array;
+}
+
+static json_object *session_core_capability(const struct jmap_limits *l)
+{
+	json_object *core = json_object_new_object();
+
+	json_object_object_add(core, "maxSizeUpload", json_object_new_int64(l->max_size_upload));
+	json_object_object_add(core, "maxConcurrentUpload",
+			       json_object_new_int64(l->max_concurrent_upload));
+	json_object_object_add(core, "maxSizeRequest", json_object_new_int64(l->max_size_request));
+	json_object_object_add(core, "maxConcurrentRequests",
+			       json_object_new_int64(l->max_concurrent_requests));
+	json_object_object_add(core, "maxCallsInRequest",
+			       json_object_new_int64(l->max_calls_in_request));
+	json_object_object_add(core, "maxObjectsInGet", json_object_new_int64(l->max_objects_in_get));
+	json_object_object_add(core, "maxObjectsInSet", json_object_new_int64(l->max_objects_in_set));
+	json_object_object_add(core, "collationAlgorithms", session_string_array(session_collations));
+	return core;
+}
+
+/* RFC 8621 §1.3.1: the mail capability of an account. */
+static json_object *session_mail_account_capability(const struct jmap_limits *l)
+{
+	json_object *mail = json_object_new_object();
+
+	json_object_object_add(mail, "maxMailboxesPerEmail", NULL);
+	json_object_object_add(mail, "maxMailboxDepth", json_object_new_int64(l->max_mailbox_depth));
+	json_object_object_add(mail, "maxSizeMailboxName",
+			       json_object_new_int64(l->max_mailbox_name));
+	json_object_object_add(mail, "maxSizeAttachmentsPerEmail",
+			       json_object_new_int64(SESSION_MAX_ATTACHMENTS_SIZE));
+	json_object_object_add(mail, "emailQuerySortOptions",
+			       session_string_array(session_email_sorts));
+	json_object_object_add(mail, "mayCreateTopLevelMailbox", json_object_new_boolean(1));
+	return mail;
+}
+
+static json_object *session_account(const struct jmap_server *srv,
+				    const struct directory_identity *user)
+{
+	json_object *account = json_object_new_object();
+	json_object *caps = json_object_new_object();
+
+	json_object_object_add(caps, JMAP_CAP_CORE, json_object_new_object());
+	json_object_object_add(caps, JMAP_CAP_MAIL, session_mail_account_capability(&srv->limits));
+	json_object_object_add(account, "name", json_object_new_string(user->name));
+	json_object_object_add(account, "isPersonal", json_object_new_boolean(1));
+	json_object_object_add(account, "isReadOnly", json_object_new_boolean(0));
+	json_object_object_add(account, "accountCapabilities", caps);
+	return account;
+}
+
+static void session_add_url(json_object *session, const char *key, const char *base_url,
+			    const char *path)
+{
+	char *url = xasprintf("%s%s", base_url, path);
+
+	json_object_object_add(session, key, json_object_new_string(url));
+	free(url);
+}
+
+json_object *jmap_session_resource(struct jmap_server *srv, const struct directory_identity *user,
+				   const char *base_url)
+{
+	json_object *session = json_object_new_object();
+	json_object *caps = json_object_new_object();
+	json_object *accounts = json_object_new_object();
+	json_object *primary = json_object_new_object();
+	char account_id[16], state[JMAP_SESSION_STATE_LEN + 1];
+
+	jmap_account_id_format(user->account_id, account_id);
+	json_object_object_add(caps, JMAP_CAP_CORE, session_core_capability(&srv->limits));
+	json_object_object_add(caps, JMAP_CAP_MAIL, json_object_new_object());
+	json_object_object_add(accounts, account_id, session_account(srv, user));
+	/* RFC 8620 §2: the core capability SHOULD NOT be in primaryAccounts. */
+	json_object_object_add(primary, JMAP_CAP_MAIL, json_object_new_string(account_id));
+	json_object_object_add(session, "capabilities", caps);
+	json_object_object_add(session, "accounts", accounts);
+	json_object_object_add(session, "primaryAccounts", primary);
+	json_object_object_add(session, "username", json_object_new_string(user->name));
+	session_add_url(session, "apiUrl", base_url, "/jmap/");
+	session_add_url(session, "downloadUrl", base_url,
+			"/jmap/download/{accountId}/{blobId}/{name}?accept={type}");
+	session_add_url(session, "uploadUrl", base_url, "/jmap/upload/{accountId}/");
+	session_add_url(session, "eventSourceUrl", base_url,
+			"/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}");
+	jmap_session_state(srv, user, state);
+	json_object_object_add(session, "state", json_object_new_string(state));
+	return session;
+}
+
+/* A digest of everything in the session but the URLs, which follow the
+ * address the client used and so cannot be known to an API request. */
+void jmap_session_state(const struct jmap_server *srv, const struct directory_identity *user,
+			char out[JMAP_SESSION_STATE_LEN + 1])
+{
+	const struct jmap_limits *l = &srv->limits;
+	uint8_t digest[SHA256_LEN];
+	char text[512];
+	int len;
+
+	len = snprintf(text, sizeof(text), "1|%lld|%lld|%lld|%lld|%lld|%lld|%lld|%lld|%lld|%u|%s",
+		       (long long)l->max_size_upload, (long long)l->max_concurrent_upload,
+		       (long long)l->max_size_request, (long long)l->max_concurrent_requests,
+		       (long long)l->max_calls_in_request, (long long)l->max_objects_in_get,
+		       (long long)l->max_objects_in_set, (long long)l->max_mailbox_depth,
+		       (long long)l->max_mailbox_name, user->account_id, user->name);
+	sha256(text, len < (int)sizeof(text) ? (size_t)len : sizeof(text) - 1, digest);
+	hex_encode(digest, JMAP_SESSION_STATE_LEN / 2, out);
+}
