@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "admin/admin.h"
 #include "core/config.h"
@@ -26,9 +27,73 @@ struct ternd {
 	struct jmap_server *jmap;
 	struct admin_api *admin;
 	struct http_server *http;
+	struct ternd_cleanup *cleanup;
 	char *cert_path;
 	char *key_path;
 };
+
+/* A thread that runs jmap_maintenance_run() every storage.cleanup-interval
+ * until told to stop. */
+struct ternd_cleanup {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stopping;
+	int64_t interval;
+	struct jmap_server *jmap;
+};
+
+static void *ternd_cleanup_main(void *context)
+{
+	struct ternd_cleanup *c = context;
+	struct timespec until;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += c->interval;
+		if (pthread_cond_timedwait(&c->wake, &c->lock, &until) == ETIMEDOUT &&
+		    !c->stopping) {
+			pthread_mutex_unlock(&c->lock);
+			jmap_maintenance_run(c->jmap, time(NULL));
+			pthread_mutex_lock(&c->lock);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+static struct ternd_cleanup *ternd_cleanup_start(struct jmap_server *jmap, int64_t interval)
+{
+	struct ternd_cleanup *c = xcalloc(1, sizeof(*c));
+
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
+	c->interval = interval > 0 ? interval : 3600;
+	c->jmap = jmap;
+	if (pthread_create(&c->thread, NULL, ternd_cleanup_main, c) != 0) {
+		log_error("cleanup.start", "error=%s", log_q(strerror(errno)));
+		abort();
+	}
+	return c;
+}
+
+static void ternd_cleanup_stop(struct ternd_cleanup **cp)
+{
+	struct ternd_cleanup *c = *cp;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	*cp = NULL;
+}
 
 static void usage(FILE *out)
 {
@@ -147,6 +212,8 @@ static int ternd_start(struct ternd *t)
 	}
 	t->jmap = jmap_server_new(t->store, t->dir, t->cfg);
 	t->admin = admin_api_new(t->dir, t->jmap);
+	t->cleanup = ternd_cleanup_start(t->jmap,
+					 config_duration(t->cfg, "storage.cleanup-interval", 3600));
 	if (http_server_start(t->cfg, t->cert_path, t->key_path, t->dir, t->jmap, t->admin,
 			      &t->http, &error) < 0) {
 		log_error("http.start", "error=%s", log_q(error));
@@ -158,6 +225,7 @@ static int ternd_start(struct ternd *t)
 static void ternd_stop(struct ternd *t)
 {
 	http_server_stop(&t->http);
+	ternd_cleanup_stop(&t->cleanup);
 	admin_api_free(&t->admin);
 	jmap_server_free(&t->jmap);
 	directory_close(&t->dir);

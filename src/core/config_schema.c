@@ -29,6 +29,7 @@ const struct config_schema_key config_schema[] = {
 	{ "server.http.max-request-size", SIZE, 0, NULL },
 	{ "server.http.timeout", DURATION, 0, NULL },
 	{ "storage.path", STRING, 0, NULL },
+	{ "storage.cleanup-interval", DURATION, 0, NULL },
 	{ "log.level", STRING, 0, config_check_log_level },
 	{ "log.file", STRING, 0, NULL },
 	{ "authentication.fallback-admin.user", STRING, REQUIRED, NULL },
@@ -46,6 +47,7 @@ const struct config_schema_key config_schema[] = {
 	{ "jmap.max-objects-in-get", INT, 0, NULL },
 	{ "jmap.max-objects-in-set", INT, 0, NULL },
 	{ "jmap.upload-ttl", DURATION, 0, NULL },
+	{ "jmap.changes-ttl", DURATION, 0, NULL },
 	{ "jmap.mailbox.max-depth", INT, 0, NULL },
 	{ "jmap.mailbox.max-name-length", INT, 0, NULL },
 };

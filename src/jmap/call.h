@@ -25,6 +25,7 @@ struct jmap_limits {
 	int64_t max_objects_in_get;
 	int64_t max_objects_in_set;
 	int64_t upload_ttl;		/* seconds an unreferenced upload lives */
+	int64_t changes_ttl;		/* seconds a change record (tombstone) lives */
 	int64_t max_mailbox_depth;
 	int64_t max_mailbox_name;	/* bytes of a Mailbox name */
 };

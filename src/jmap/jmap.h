@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -28,6 +29,12 @@ void jmap_server_free(struct jmap_server **srv);
 /* Creates what a new account starts with (the six role mailboxes). Safe
  * to call again: it does nothing if the account was provisioned. */
 int jmap_account_provision(struct jmap_server *srv, uint32_t account_id, const char **error_r);
+
+/* Deletes, in every account, uploads older than jmap.upload-ttl that
+ * nothing refers to and change records older than jmap.changes-ttl.
+ * Runs outside any transaction; ternd calls it periodically. Returns 0,
+ * or -1 if some account could not be cleaned (the others still are). */
+int jmap_maintenance_run(struct jmap_server *srv, time_t now);
 
 /* The session resource (RFC 8620 §2) for user; base_url is the
  * scheme://host[:port] the client used (no trailing slash). */

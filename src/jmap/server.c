@@ -41,6 +41,7 @@ static void server_limits_read(const struct config *cfg, struct jmap_limits *lim
 	limits->max_objects_in_get = server_int(cfg, "jmap.max-objects-in-get", 500);
 	limits->max_objects_in_set = server_int(cfg, "jmap.max-objects-in-set", 500);
 	limits->upload_ttl = server_duration(cfg, "jmap.upload-ttl", 24 * 3600);
+	limits->changes_ttl = server_duration(cfg, "jmap.changes-ttl", 30 * 24 * 3600);
 	limits->max_mailbox_depth = server_int(cfg, "jmap.mailbox.max-depth", 10);
 	limits->max_mailbox_name = server_int(cfg, "jmap.mailbox.max-name-length", 255);
 }

@@ -212,6 +212,8 @@ static void test_default_documented_values(void **state)
 		{ "jmap.max-objects-in-get", config_int, 500 },
 		{ "jmap.max-objects-in-set", config_int, 500 },
 		{ "jmap.upload-ttl", config_duration, 86400 },
+		{ "jmap.changes-ttl", config_duration, 30 * 86400 },
+		{ "storage.cleanup-interval", config_duration, 3600 },
 		{ "jmap.mailbox.max-depth", config_int, 10 },
 		{ "jmap.mailbox.max-name-length", config_int, 255 },
 	};
