@@ -49,8 +49,9 @@ void http_jmap_api_finish(struct http_request *req)
 
 	/* past the limit the body holds limit + 1 bytes: the JMAP layer
 	 * answers that with its maxSizeRequest problem */
-	resp = jmap_api_request(srv->jmap, &req->user, req->body.s != NULL ? req->body.s : "",
-				req->body.len, &status);
+	resp = jmap_api_request(srv->jmap, &req->user,
+				http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE),
+				req->body.s != NULL ? req->body.s : "", req->body.len, &status);
 	http_jmap_respond(req, (unsigned int)status, resp);
 }
 

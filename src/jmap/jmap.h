@@ -41,13 +41,16 @@ int jmap_maintenance_run(struct jmap_server *srv, time_t now);
 json_object *jmap_session_resource(struct jmap_server *srv, const struct directory_identity *user,
 				   const char *base_url);
 
-/* Processes an API request body (RFC 8620 §3.3). Always returns a JSON
- * object and sets *http_status_r: 200 with a Response object, or 400
- * (413 for size) with a problem details object (RFC 7807) whose "type"
- * is urn:ietf:params:jmap:error:notJSON, notRequest, unknownCapability
- * or limit. */
+/* Processes an API request body (RFC 8620 §3.3). content_type is the
+ * request's Content-Type (NULL if it had none, which is let through);
+ * any media type other than application/json is notJSON (§3.6.1).
+ * Always returns a JSON object and sets *http_status_r: 200 with a
+ * Response object, or 400 (413 for size) with a problem details object
+ * (RFC 7807) whose "type" is urn:ietf:params:jmap:error:notJSON,
+ * notRequest, unknownCapability or limit. */
 json_object *jmap_api_request(struct jmap_server *srv, const struct directory_identity *user,
-			      const char *body, size_t body_len, int *http_status_r);
+			      const char *content_type, const char *body, size_t body_len,
+			      int *http_status_r);
 
 /* Runs one method call in-process for the gateways: method is e.g.
  * "Mailbox/get", args its arguments. The caller is granted every

@@ -10,6 +10,9 @@
 
 struct strict {
 	const unsigned char *p, *end;
+	/* Member names become C strings (json-c keys): a "\u0000" in one
+	 * would silently cut it, so it is refused instead. */
+	bool in_name;
 };
 
 static void strict_space(struct strict *s)
@@ -106,7 +109,7 @@ static bool strict_unicode_escape(struct strict *s)
 {
 	int unit = strict_hex4(s);
 
-	if (unit < 0 || (unit >= 0xdc00 && unit <= 0xdfff))
+	if (unit < 0 || (unit >= 0xdc00 && unit <= 0xdfff) || (unit == 0 && s->in_name))
 		return false;
 	if (unit >= 0xd800 && unit <= 0xdbff) {
 		if (s->end - s->p < 2 || s->p[0] != '\\' || s->p[1] != 'u')
@@ -210,8 +213,15 @@ static bool strict_value(struct strict *s, struct strict_stack *st, bool *opened
 /* After "{" or ",": a member name and ':' (the value follows). */
 static bool strict_member_name(struct strict *s)
 {
+	bool ok;
+
 	strict_space(s);
-	if (s->p >= s->end || *s->p != '"' || !strict_string(s))
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	s->in_name = true;
+	ok = strict_string(s);
+	s->in_name = false;
+	if (!ok)
 		return false;
 	strict_space(s);
 	if (s->p >= s->end || *s->p != ':')
@@ -281,7 +291,8 @@ static bool strict_run(struct strict *s, struct strict_stack *st)
 
 bool json_strict_valid(const char *text, size_t len, unsigned max_depth)
 {
-	struct strict s = { (const unsigned char *)text, (const unsigned char *)text + len };
+	struct strict s = { .p = (const unsigned char *)text,
+			   .end = (const unsigned char *)text + len };
 	struct strict_stack st = { xmalloc(max_depth + 1), 0, max_depth };
 	bool ok = strict_run(&s, &st);
 

@@ -8,18 +8,25 @@ static const struct jmap_prop mailbox_props[] = {
 	{ "name", JMAP_KIND_STRING, 0 },
 	{ "parentId", JMAP_KIND_ID, JMAP_PROP_NULLABLE },
 	{ "role", JMAP_KIND_STRING, JMAP_PROP_NULLABLE },
-	{ "sortOrder", JMAP_KIND_UINT, 0 },
+	{ "sortOrder", JMAP_KIND_UINT, JMAP_PROP_DEFAULTED },
 	{ "totalEmails", JMAP_KIND_UINT, JMAP_PROP_SERVER_SET },
 	{ "unreadEmails", JMAP_KIND_UINT, JMAP_PROP_SERVER_SET },
 	{ "totalThreads", JMAP_KIND_UINT, JMAP_PROP_SERVER_SET },
 	{ "unreadThreads", JMAP_KIND_UINT, JMAP_PROP_SERVER_SET },
 	{ "myRights", JMAP_KIND_OBJECT, JMAP_PROP_SERVER_SET },
-	{ "isSubscribed", JMAP_KIND_BOOL, 0 },
+	{ "isSubscribed", JMAP_KIND_BOOL, JMAP_PROP_DEFAULTED },
 	{ NULL, 0, 0 },
 };
 
-static const char *const mailbox_set_args[] = { "onDestroyRemoveEmails", NULL };
-static const char *const mailbox_query_args[] = { "sortAsTree", "filterAsTree", NULL };
+static const struct jmap_arg mailbox_set_args[] = {
+	{ "onDestroyRemoveEmails", json_type_boolean },
+	{ NULL, 0 },
+};
+static const struct jmap_arg mailbox_query_args[] = {
+	{ "sortAsTree", json_type_boolean },
+	{ "filterAsTree", json_type_boolean },
+	{ NULL, 0 },
+};
 static const char *const mailbox_sort_props[] = { "sortOrder", "name", NULL };
 
 /* Roles from the IANA "IMAP Mailbox Name Attributes" registry that name

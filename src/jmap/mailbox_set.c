@@ -122,14 +122,17 @@ static int mailbox_parse_scalars(json_object *obj, struct store_mailbox *mb,
 	json_object *value;
 
 	if (json_object_object_get_ex(obj, "name", &value)) {
-		if (!json_object_is_type(value, json_type_string)) {
-			*error_r = mailbox_prop_error("name", "name must be a String");
+		/* json-c strings may hold NUL: a name must not be cut at one */
+		if (!json_object_is_type(value, json_type_string) ||
+		    strlen(json_object_get_string(value)) !=
+		    (size_t)json_object_get_string_len(value)) {
+			*error_r = mailbox_prop_error("name", "name must be a String without NUL");
 			return -1;
 		}
 		free(mb->name);
 		mb->name = xstrdup(json_object_get_string(value));
 	}
-	if (json_object_object_get_ex(obj, "sortOrder", &value)) {
+	if (json_object_object_get_ex(obj, "sortOrder", &value) && value != NULL) {
 		int64_t order = json_object_get_int64(value);
 
 		if (!json_object_is_type(value, json_type_int) || order < 0 || order >= (1LL << 31)) {
@@ -138,7 +141,7 @@ static int mailbox_parse_scalars(json_object *obj, struct store_mailbox *mb,
 		}
 		mb->sort_order = (uint32_t)order;
 	}
-	if (json_object_object_get_ex(obj, "isSubscribed", &value)) {
+	if (json_object_object_get_ex(obj, "isSubscribed", &value) && value != NULL) {
 		if (!json_object_is_type(value, json_type_boolean)) {
 			*error_r = mailbox_prop_error("isSubscribed", "isSubscribed must be a Boolean");
 			return -1;
@@ -149,7 +152,7 @@ static int mailbox_parse_scalars(json_object *obj, struct store_mailbox *mb,
 }
 
 /* Reads the settable properties present in obj over the values already
- * in mb. */
+ * in mb, which hold the defaults: a null keeps the default. */
 static int mailbox_parse(struct mailbox_set_ctx *ctx, json_object *obj,
 			 struct store_mailbox *mb, json_object **error_r)
 {
@@ -324,12 +327,17 @@ static bool mailbox_changed(const struct store_mailbox *a, const struct store_ma
 	       a->sort_order != b->sort_order || a->is_subscribed != b->is_subscribed;
 }
 
-/* Copies old into mb with its own strings, so mb can be changed freely. */
-static void mailbox_copy(struct store_mailbox *mb, const struct store_mailbox *old)
+/* The server-set part of old with every settable property at its
+ * default: the patched object then says what each one becomes (a patch
+ * that sets a property to null leaves it out, which means its default). */
+static void mailbox_reset(struct store_mailbox *mb, const struct store_mailbox *old)
 {
 	*mb = *old;
-	mb->name = xstrdup(old->name);
-	mb->role = old->role != NULL ? xstrdup(old->role) : NULL;
+	mb->name = NULL;
+	mb->role = NULL;
+	mb->parent_id = 0;
+	mb->sort_order = 0;
+	mb->is_subscribed = true;
 }
 
 static int mailbox_update_apply(struct mailbox_set_ctx *ctx, const struct store_mailbox *old,
@@ -340,13 +348,17 @@ static int mailbox_update_apply(struct mailbox_set_ctx *ctx, const struct store_
 	const char *bad_path, *error;
 	int ret = -1;
 
-	mailbox_copy(&mb, old);
+	mailbox_reset(&mb, old);
 	if (jmap_patch_apply(obj, patch, &bad_path) < 0) {
 		*error_r = jmap_set_error("invalidPatch", bad_path, NULL);
 		goto out;
 	}
 	if (mailbox_parse(ctx, obj, &mb, error_r) < 0)
 		goto out;
+	if (mb.name == NULL) {
+		*error_r = mailbox_prop_error("name", "name cannot be null");
+		goto out;
+	}
 	if ((*error_r = mailbox_check(ctx, &mb, old)) != NULL)
 		goto out;
 	if (mailbox_changed(&mb, old)) {
@@ -418,17 +430,9 @@ int jmap_mailbox_destroy(struct jmap_call *call, const char *id, json_object **e
 {
 	struct mailbox_set_ctx ctx;
 	const struct store_mailbox *mb;
-	json_object *remove;
 	const char *error;
 	int ret = -1;
 
-
-	if (json_object_object_get_ex(call->args, "onDestroyRemoveEmails", &remove) &&
-	    !json_object_is_type(remove, json_type_boolean)) {
-		*error_r = NULL;
-		return jmap_call_error(call, "invalidArguments",
-				       "onDestroyRemoveEmails must be a Boolean");
-	}
 	if (mailbox_ctx_load(call, &ctx, error_r) < 0)
 		return -1;
 	if ((mb = mailbox_find_id(&ctx, id)) == NULL) {

@@ -3,6 +3,7 @@
  * references resolved and created ids carried through. */
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/error.h"
 #include "jmap/call.h"
@@ -29,14 +30,18 @@ static bool request_trailing_space_only(const char *p, size_t len)
 
 /* Strict JSON, valid UTF-8, bounded depth, nothing after the value:
  * json_strict_valid() first, since json-c alone accepts more. */
-static json_object *request_parse(const char *body, size_t len)
+/* Returns 0 and the value (NULL for a JSON null) or -1 if body is not
+ * I-JSON. */
+static int request_parse(const char *body, size_t len, json_object **root_r)
 {
 	struct json_tokener *tok;
 	json_object *root;
 	size_t end;
+	int ret = 0;
 
+	*root_r = NULL;
 	if (len > INT_MAX || !json_strict_valid(body, len, REQUEST_MAX_DEPTH))
-		return NULL;
+		return -1;
 	tok = json_tokener_new_ex(REQUEST_MAX_DEPTH + 1);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, body, (int)len);
@@ -48,9 +53,11 @@ static json_object *request_parse(const char *body, size_t len)
 	    !request_trailing_space_only(body + end, len - end)) {
 		json_object_put(root);
 		root = NULL;
+		ret = -1;
 	}
 	json_tokener_free(tok);
-	return root;
+	*root_r = root;
+	return ret;
 }
 
 static bool request_invocation_valid(json_object *inv)
@@ -194,11 +201,11 @@ static json_object *request_run(struct jmap_server *srv, const struct directory_
 static json_object *request_process(struct jmap_server *srv, const struct directory_identity *user,
 				    const char *body, size_t body_len, int *http_status_r)
 {
-	json_object *root = request_parse(body, body_len), *resp;
+	json_object *root, *resp;
 	const char *problem, *cap;
 
 	*http_status_r = 400;
-	if (root == NULL)
+	if (request_parse(body, body_len, &root) < 0)
 		return jmap_problem(JMAP_PROBLEM_NOT_JSON, 400, NULL,
 				    "The request did not parse as I-JSON");
 	if ((problem = request_shape_problem(root)) != NULL)
@@ -219,11 +226,35 @@ static json_object *request_process(struct jmap_server *srv, const struct direct
 	return resp;
 }
 
+/* "application/json", any case, with or without parameters. */
+static bool request_content_type_json(const char *content_type)
+{
+	static const char json[] = "application/json";
+	size_t len = sizeof(json) - 1;
+
+	if (content_type == NULL)
+		return true;
+	while (*content_type == ' ' || *content_type == '\t')
+		content_type++;
+	if (strncasecmp(content_type, json, len) != 0)
+		return false;
+	content_type += len;
+	while (*content_type == ' ' || *content_type == '\t')
+		content_type++;
+	return *content_type == '\0' || *content_type == ';';
+}
+
 json_object *jmap_api_request(struct jmap_server *srv, const struct directory_identity *user,
-			      const char *body, size_t body_len, int *http_status_r)
+			      const char *content_type, const char *body, size_t body_len,
+			      int *http_status_r)
 {
 	json_object *resp;
 
+	if (!request_content_type_json(content_type)) {
+		*http_status_r = 400;
+		return jmap_problem(JMAP_PROBLEM_NOT_JSON, 400, NULL,
+				    "The request's content type is not application/json");
+	}
 	if (body_len > (uint64_t)srv->limits.max_size_request) {
 		*http_status_r = 413;
 		return jmap_problem(JMAP_PROBLEM_LIMIT, 413, "maxSizeRequest",

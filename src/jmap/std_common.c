@@ -17,12 +17,27 @@ static bool std_name_in(const char *name, const char *const *list)
 	return false;
 }
 
-int jmap_args_check(struct jmap_call *call, const char *const *known, const char *const *extra)
+static const struct jmap_arg *std_arg_find(const char *name, const struct jmap_arg *list)
+{
+	for (size_t i = 0; list != NULL && list[i].name != NULL; i++) {
+		if (strcmp(name, list[i].name) == 0)
+			return &list[i];
+	}
+	return NULL;
+}
+
+int jmap_args_check(struct jmap_call *call, const char *const *known,
+		    const struct jmap_arg *extra)
 {
 	json_object_object_foreach(call->args, key, value) {
-		(void)value;
-		if (!std_name_in(key, known) && !std_name_in(key, extra))
+		const struct jmap_arg *arg;
+
+		if (std_name_in(key, known))
+			continue;
+		if ((arg = std_arg_find(key, extra)) == NULL)
 			return jmap_call_error(call, "invalidArguments", "Unknown argument: %s", key);
+		if (!json_object_is_type(value, arg->type))
+			return jmap_call_error(call, "invalidArguments", "%s has the wrong type", key);
 	}
 	return 0;
 }
@@ -125,7 +140,7 @@ bool jmap_prop_value_valid(const struct jmap_prop *prop, json_object *value)
 	time_t t;
 
 	if (value == NULL)
-		return (prop->flags & JMAP_PROP_NULLABLE) != 0;
+		return (prop->flags & (JMAP_PROP_NULLABLE | JMAP_PROP_DEFAULTED)) != 0;
 	switch (prop->kind) {
 	case JMAP_KIND_ID:
 		return json_object_is_type(value, json_type_string) &&

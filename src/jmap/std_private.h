@@ -13,7 +13,8 @@
 
 /* Fails with invalidArguments if call->args has an argument in neither
  * list (both NULL-terminated; extra may be NULL). */
-int jmap_args_check(struct jmap_call *call, const char *const *known, const char *const *extra);
+int jmap_args_check(struct jmap_call *call, const char *const *known,
+		    const struct jmap_arg *extra);
 
 /* The argument name if present and not null, else NULL in *value_r;
  * fails with invalidArguments if it has another JSON type. */

@@ -31,12 +31,21 @@ enum jmap_prop_flags {
 	JMAP_PROP_IMMUTABLE = 1 << 1,	/* set on create only */
 	JMAP_PROP_NULLABLE = 1 << 2,
 	JMAP_PROP_NOT_DEFAULT = 1 << 3,	/* only when asked for by name */
+	/* has a default value: null (in a create or a patch) means the
+	 * default (RFC 8620 §5.3) */
+	JMAP_PROP_DEFAULTED = 1 << 4,
 };
 
 struct jmap_prop {
 	const char *name;
 	enum jmap_prop_kind kind;
 	unsigned flags;
+};
+
+/* An extra method argument a type accepts. */
+struct jmap_arg {
+	const char *name;
+	enum json_type type;
 };
 
 /* What /get hands the type. */
@@ -70,10 +79,12 @@ struct jmap_type {
 	char id_prefix;			/* 'm' */
 	const struct jmap_prop *props;	/* terminated by {NULL} */
 
-	/* Extra arguments each method accepts (NULL-terminated lists). */
-	const char *const *get_args;
-	const char *const *set_args;
-	const char *const *query_args;
+	/* Extra arguments each method accepts, with their JSON types (lists
+	 * terminated by {NULL}); a value of another type (null included)
+	 * is invalidArguments before the method runs. */
+	const struct jmap_arg *get_args;
+	const struct jmap_arg *set_args;
+	const struct jmap_arg *query_args;
 
 	/* /get: append the objects (all their properties, or at least the
 	 * asked ones: the generic code removes the rest). */

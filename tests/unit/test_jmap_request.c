@@ -221,8 +221,8 @@ static int foo_query(struct jmap_call *call, struct jmap_query *query)
 	return 0;
 }
 
-static const char *const foo_set_args[] = { "extraSetArg", NULL };
-static const char *const foo_query_args[] = { "noChanges", NULL };
+static const struct jmap_arg foo_set_args[] = { { "extraSetArg", json_type_boolean }, { NULL, 0 } };
+static const struct jmap_arg foo_query_args[] = { { "noChanges", json_type_boolean }, { NULL, 0 } };
 static const char *const foo_sort_props[] = { "name", "sortOrder", "parentId", NULL };
 
 static const struct jmap_type foo_type = {
@@ -311,7 +311,7 @@ static char *body_expand(const char *text)
 static json_object *api_status(const char *text, int *status_r)
 {
 	char *body = body_expand(text);
-	json_object *resp = jmap_api_request(fx->srv, &fx->user, body, strlen(body), status_r);
+	json_object *resp = jmap_api_request(fx->srv, &fx->user, "application/json", body, strlen(body), status_r);
 
 	free(body);
 	assert_non_null(resp);
@@ -462,7 +462,7 @@ static void test_not_json_embedded_nul(void **state)
 {
 	static const char body[] = "{\"using\":[],\"methodCalls\":[]}\0{";
 	int status;
-	json_object *resp = jmap_api_request(fx->srv, &fx->user, body, sizeof(body) - 1, &status);
+	json_object *resp = jmap_api_request(fx->srv, &fx->user, "application/json", body, sizeof(body) - 1, &status);
 
 	(void)state;
 	assert_int_equal(status, 400);
@@ -482,7 +482,7 @@ static void test_truncated_and_mangled(void **state)
 
 	(void)state;
 	for (size_t len = 0; len < sizeof(body) - 1; len++) {
-		json_object *resp = jmap_api_request(fx->srv, &fx->user, body, len, &status);
+		json_object *resp = jmap_api_request(fx->srv, &fx->user, "application/json", body, len, &status);
 
 		assert_int_equal(status, 400);
 		json_object_put(resp);
@@ -492,7 +492,7 @@ static void test_truncated_and_mangled(void **state)
 
 		memcpy(copy, body, sizeof(body));
 		copy[i] ^= 0x5a;
-		resp = jmap_api_request(fx->srv, &fx->user, copy, sizeof(body) - 1, &status);
+		resp = jmap_api_request(fx->srv, &fx->user, "application/json", copy, sizeof(body) - 1, &status);
 		assert_true(status == 200 || status == 400);
 		json_object_put(resp);
 	}
