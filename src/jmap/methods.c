@@ -22,13 +22,11 @@ struct methods_std {
  * need not have all of them). */
 static bool methods_type_has(const struct jmap_type *type, const char *suffix)
 {
-	if (strcmp(suffix, "get") == 0)
+	if (strcmp(suffix, "get") == 0 || strcmp(suffix, "changes") == 0)
 		return type->get != NULL;
 	if (strcmp(suffix, "set") == 0)
 		return type->create != NULL || type->update != NULL || type->destroy != NULL;
-	if (strcmp(suffix, "query") == 0 || strcmp(suffix, "queryChanges") == 0)
-		return type->query != NULL;
-	return true;
+	return type->query != NULL;
 }
 
 static const struct methods_std methods_std[] = {
@@ -48,8 +46,19 @@ static size_t methods_count;
 static pthread_once_t methods_once = PTHREAD_ONCE_INIT;
 static atomic_bool methods_built;
 
+static size_t methods_extra_count_of(const struct jmap_type *type)
+{
+	size_t n = 0;
+
+	while (type->methods != NULL && type->methods[n].name != NULL)
+		n++;
+	return n;
+}
+
 static void methods_add_type(const struct jmap_type *type)
 {
+	for (size_t i = 0; i < methods_extra_count_of(type); i++)
+		methods_table[methods_count++] = type->methods[i];
 	for (size_t i = 0; i < METHODS_STD_COUNT; i++) {
 		struct jmap_method *m;
 
@@ -71,11 +80,13 @@ static int methods_compare(const void *a, const void *b)
 
 static void methods_build(void)
 {
-	size_t types = methods_extra_count;
+	size_t slots = 1 + methods_extra_count * METHODS_STD_COUNT;
 
 	for (size_t i = 0; jmap_types[i] != NULL; i++)
-		types++;
-	methods_table = xcalloc(1 + types * METHODS_STD_COUNT, sizeof(*methods_table));
+		slots += METHODS_STD_COUNT + methods_extra_count_of(jmap_types[i]);
+	for (size_t i = 0; i < methods_extra_count; i++)
+		slots += methods_extra_count_of(methods_extra[i]);
+	methods_table = xcalloc(slots, sizeof(*methods_table));
 	methods_table[methods_count++] = (struct jmap_method){
 		"Core/echo", JMAP_CAP_CORE, jmap_core_echo, NULL, 0,
 	};

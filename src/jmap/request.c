@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "jmap/call.h"
+#include "jmap/capabilities.h"
 #include "jmap/inflight.h"
 #include "jmap/json_strict.h"
 #include "jmap/problem.h"
@@ -15,9 +16,6 @@
 /* Nesting beyond this is refused as not JSON we accept (RFC 8620 §8.4). */
 #define REQUEST_MAX_DEPTH 64
 
-/* What HTTP clients may name in "using"; the vendor capabilities are
- * for in-process callers (jmap_invoke()) only. */
-static const char *const request_capabilities[] = { JMAP_CAP_CORE, JMAP_CAP_MAIL, NULL };
 
 static bool request_trailing_space_only(const char *p, size_t len)
 {
@@ -116,11 +114,10 @@ static const char *request_unknown_capability(json_object *using)
 
 	for (size_t i = 0; i < n; i++) {
 		const char *cap = json_object_get_string(json_object_array_get_idx(using, i));
-		size_t k = 0;
+		const struct jmap_capability *c = jmap_capability_find(cap);
 
-		while (request_capabilities[k] != NULL && strcmp(request_capabilities[k], cap) != 0)
-			k++;
-		if (request_capabilities[k] == NULL)
+		/* the vendor capabilities are for jmap_invoke() callers only */
+		if (c == NULL || c->in_process_only)
 			return cap;
 	}
 	return NULL;

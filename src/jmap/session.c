@@ -5,60 +5,7 @@
 #include "core/hash.h"
 #include "core/xalloc.h"
 #include "jmap/call.h"
-
-#define SESSION_MAX_ATTACHMENTS_SIZE (50 * 1024 * 1024)
-
-static const char *const session_collations[] = {
-	"i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap", NULL,
-};
-
-static const char *const session_email_sorts[] = {
-	"receivedAt", "sentAt", "size", "from", "to", "subject", NULL,
-};
-
-static json_object *session_string_array(const char *const *items)
-{
-	json_object *array = json_object_new_array();
-
-	for (size_t i = 0; items[i] != NULL; i++)
-		json_object_array_add(array, json_object_new_string(items[i]));
-	return array;
-}
-
-static json_object *session_core_capability(const struct jmap_limits *l)
-{
-	json_object *core = json_object_new_object();
-
-	json_object_object_add(core, "maxSizeUpload", json_object_new_int64(l->max_size_upload));
-	json_object_object_add(core, "maxConcurrentUpload",
-			       json_object_new_int64(l->max_concurrent_upload));
-	json_object_object_add(core, "maxSizeRequest", json_object_new_int64(l->max_size_request));
-	json_object_object_add(core, "maxConcurrentRequests",
-			       json_object_new_int64(l->max_concurrent_requests));
-	json_object_object_add(core, "maxCallsInRequest",
-			       json_object_new_int64(l->max_calls_in_request));
-	json_object_object_add(core, "maxObjectsInGet", json_object_new_int64(l->max_objects_in_get));
-	json_object_object_add(core, "maxObjectsInSet", json_object_new_int64(l->max_objects_in_set));
-	json_object_object_add(core, "collationAlgorithms", session_string_array(session_collations));
-	return core;
-}
-
-/* RFC 8621 §1.3.1: the mail capability of an account. */
-static json_object *session_mail_account_capability(const struct jmap_limits *l)
-{
-	json_object *mail = json_object_new_object();
-
-	json_object_object_add(mail, "maxMailboxesPerEmail", NULL);
-	json_object_object_add(mail, "maxMailboxDepth", json_object_new_int64(l->max_mailbox_depth));
-	json_object_object_add(mail, "maxSizeMailboxName",
-			       json_object_new_int64(l->max_mailbox_name));
-	json_object_object_add(mail, "maxSizeAttachmentsPerEmail",
-			       json_object_new_int64(SESSION_MAX_ATTACHMENTS_SIZE));
-	json_object_object_add(mail, "emailQuerySortOptions",
-			       session_string_array(session_email_sorts));
-	json_object_object_add(mail, "mayCreateTopLevelMailbox", json_object_new_boolean(1));
-	return mail;
-}
+#include "jmap/capabilities.h"
 
 static json_object *session_account(const struct jmap_server *srv,
 				    const struct directory_identity *user)
@@ -66,8 +13,13 @@ static json_object *session_account(const struct jmap_server *srv,
 	json_object *account = json_object_new_object();
 	json_object *caps = json_object_new_object();
 
-	json_object_object_add(caps, JMAP_CAP_CORE, json_object_new_object());
-	json_object_object_add(caps, JMAP_CAP_MAIL, session_mail_account_capability(&srv->limits));
+	for (const struct jmap_capability *c = jmap_capabilities; c->uri != NULL; c++) {
+		if (c->in_process_only)
+			continue;
+		json_object_object_add(caps, c->uri, c->account_value != NULL ?
+				       c->account_value(srv, user->account_id) :
+				       json_object_new_object());
+	}
 	json_object_object_add(account, "name", json_object_new_string(user->name));
 	json_object_object_add(account, "isPersonal", json_object_new_boolean(1));
 	json_object_object_add(account, "isReadOnly", json_object_new_boolean(0));
@@ -94,11 +46,16 @@ json_object *jmap_session_resource(struct jmap_server *srv, const struct directo
 	char account_id[16], state[JMAP_SESSION_STATE_LEN + 1];
 
 	jmap_account_id_format(user->account_id, account_id);
-	json_object_object_add(caps, JMAP_CAP_CORE, session_core_capability(&srv->limits));
-	json_object_object_add(caps, JMAP_CAP_MAIL, json_object_new_object());
+	for (const struct jmap_capability *c = jmap_capabilities; c->uri != NULL; c++) {
+		if (c->in_process_only)
+			continue;
+		json_object_object_add(caps, c->uri, c->session_value != NULL ?
+				       c->session_value(srv) : json_object_new_object());
+		/* RFC 8620 §2: core SHOULD NOT be in primaryAccounts. */
+		if (c->primary)
+			json_object_object_add(primary, c->uri, json_object_new_string(account_id));
+	}
 	json_object_object_add(accounts, account_id, session_account(srv, user));
-	/* RFC 8620 §2: the core capability SHOULD NOT be in primaryAccounts. */
-	json_object_object_add(primary, JMAP_CAP_MAIL, json_object_new_string(account_id));
 	json_object_object_add(session, "capabilities", caps);
 	json_object_object_add(session, "accounts", accounts);
 	json_object_object_add(session, "primaryAccounts", primary);

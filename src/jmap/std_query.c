@@ -93,10 +93,11 @@ static json_object *query_response(struct jmap_call *call, const struct jmap_que
 	json_object_object_add(resp, "canCalculateChanges",
 			       json_object_new_boolean(q->can_calculate_changes));
 	json_object_object_add(resp, "position", json_object_new_int64(start));
-	json_object_object_add(resp, "ids", query_slice(q->ids, start, w->limit));
+	json_object_object_add(resp, "ids", q->windowed ? json_object_get(q->ids) :
+			       query_slice(q->ids, start, w->limit));
 	if (w->total)
-		json_object_object_add(resp, "total",
-				       json_object_new_int64((int64_t)json_object_array_length(q->ids)));
+		json_object_object_add(resp, "total", json_object_new_int64(
+			q->windowed ? q->total : (int64_t)json_object_array_length(q->ids)));
 	if (w->limit_capped)
 		json_object_object_add(resp, "limit", json_object_new_int64(w->limit));
 	return resp;
@@ -112,10 +113,26 @@ int jmap_std_query(struct jmap_call *call)
 	if (jmap_args_check(call, query_known_args, call->def->type->query_args) < 0 ||
 	    query_window_args(call, &w) < 0)
 		return -1;
-	if (jmap_query_run(call, &q) == 0 && query_start(call, q.ids, &w, &start) == 0) {
+	q.may_window = true;
+	q.position = w.position;
+	q.anchor = w.anchor;
+	q.anchor_offset = w.anchor_offset;
+	q.limit = w.limit;
+	q.calculate_total = w.total;
+	if (jmap_query_run(call, &q) < 0)
+		goto out;
+	if (q.windowed) {
+		if (q.anchor_not_found) {
+			jmap_call_error(call, "anchorNotFound", NULL);
+			goto out;
+		}
+		call->response = query_response(call, &q, &w, q.start);
+		ret = 0;
+	} else if (query_start(call, q.ids, &w, &start) == 0) {
 		call->response = query_response(call, &q, &w, start);
 		ret = 0;
 	}
+out:
 	jmap_query_clear(&q);
 	return ret;
 }

@@ -65,6 +65,23 @@ struct jmap_query {
 	/* out: false when the result depends on more than the changed
 	 * objects themselves (e.g. sortAsTree) */
 	bool can_calculate_changes;
+
+	/* A type with many objects may apply the window itself (in SQL).
+	 * In: may_window is set only by /query, with the window asked for
+	 * (anchor already resolved; limit already capped, never -1). */
+	bool may_window;
+	int64_t position;	/* as given: negative counts from the end */
+	const char *anchor;	/* NULL: none */
+	int64_t anchor_offset;
+	int64_t limit;
+	bool calculate_total;
+	/* Out, when the type did: windowed set, ids holds only the window,
+	 * start is the index of ids[0], total the full count (when asked),
+	 * anchor_not_found set if the anchor is not in the results. */
+	bool windowed;
+	int64_t start;
+	int64_t total;
+	bool anchor_not_found;
 };
 
 enum jmap_type_flags {
@@ -111,6 +128,10 @@ struct jmap_type {
 	int (*query)(struct jmap_call *call, struct jmap_query *query);
 
 	unsigned flags;			/* enum jmap_type_flags */
+
+	/* Methods beyond the standard five (Email/import, SearchSnippet/get,
+	 * Blob/get, ...), terminated by {NULL}. A type may have only these. */
+	const struct jmap_method *methods;
 };
 
 /* The five standard method handlers; call->def->type says which type. */

@@ -1,0 +1,29 @@
+#ifndef TERN_JMAP_EMAIL_H
+#define TERN_JMAP_EMAIL_H
+
+#include <json-c/json.h>
+
+#include "jmap/stdmethods.h"
+
+/* Email (RFC 8621 §4) and Thread (§3). email.c holds the type and
+ * /get; email_set.c, email_import.c, email_copy.c, email_parse.c the
+ * writing methods; email_query.c and search_snippet.c the searching
+ * ones. Ids: 'e' + number for emails, 't' + number for threads. */
+
+#define EMAIL_ID_PREFIX 'e'
+#define THREAD_ID_PREFIX 't'
+
+extern const struct jmap_type jmap_email_type;
+extern const struct jmap_type jmap_thread_type;
+extern const struct jmap_type jmap_search_snippet_type;
+
+/* The blobId of leaf partId of the email stored as blob_id:
+ * "<blob_id>_<partId>" (both Id-safe). Into out (>= 96 bytes). */
+void email_part_blob_id(const char *blob_id, const char *part_id, char *out, size_t size);
+
+/* email_query.c: Email/query's hooks. */
+int jmap_email_filter_check(json_object *condition, const char **error_type_r);
+int jmap_email_query(struct jmap_call *call, struct jmap_query *query);
+extern const char *const jmap_email_sort_props[];
+
+#endif
