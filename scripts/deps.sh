@@ -11,7 +11,7 @@ TERN_BUILD_PACKAGES=(
 
 # What the tests need on top: cmocka for the unit tests, pytest for the
 # integration tests, openssl and iproute2 (ss) that they call.
-TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest openssl iproute2)
+TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest python3-websockets openssl iproute2)
 
 tern_missing_packages() {
 	local pkg

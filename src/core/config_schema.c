@@ -50,6 +50,8 @@ const struct config_schema_key config_schema[] = {
 	{ "jmap.changes-ttl", DURATION, 0, NULL },
 	{ "jmap.mailbox.max-depth", INT, 0, NULL },
 	{ "jmap.mailbox.max-name-length", INT, 0, NULL },
+	{ "jmap.push.max-connections", INT, 0, NULL },
+	{ "jmap.push.max-connections-per-user", INT, 0, NULL },
 };
 
 const size_t config_schema_count = sizeof(config_schema) / sizeof(config_schema[0]);

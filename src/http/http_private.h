@@ -18,8 +18,11 @@
  * layer. */
 
 struct admin_api;
+struct config;
 struct jmap_server;
 struct jmap_upload;
+struct push_hub;
+struct push_ws;
 
 /* Decoded path and query strings are capped well below MHD's connection
  * memory, so nothing derived from a URI is unbounded. */
@@ -50,6 +53,9 @@ struct http_server {
 	atomic_int open_connections;
 	unsigned int max_connections;
 	_Atomic int64_t last_refusal_log_ms;
+	/* push: EventSource and WebSocket clients, the WebSocket loop */
+	struct push_hub *push_hub;
+	struct push_ws *push_ws;
 };
 
 /* One MHD daemon: one bind address of one listener. */
@@ -201,5 +207,18 @@ void http_jmap_download_finish(struct http_request *req);
 void http_jmap_preflight(struct http_request *req);
 void http_admin_finish(struct http_request *req);
 void http_wellknown_jmap_finish(struct http_request *req);
+
+/* ---- push.c, push_eventsource.c, push_websocket.c ---- */
+/* Reads jmap.push.*, starts the push hub and the WebSocket loop. */
+int http_push_start(struct http_server *srv, const struct config *cfg, const char **error_r);
+/* Ends every push connection (event streams end, WebSockets close with
+ * 1001) and refuses new ones; before the daemons drain. */
+void http_push_stop(struct http_server *srv);
+/* After the daemons are stopped. */
+void http_push_free(struct http_server *srv);
+void http_push_eventsource_finish(struct http_request *req);
+void http_push_websocket_finish(struct http_request *req);
+/* 429 with Retry-After: the push connection limits are reached. */
+void http_push_refuse(struct http_request *req, const char *why);
 
 #endif

@@ -20,6 +20,8 @@ static const struct http_error_kind {
 	{ MHD_HTTP_NOT_FOUND, "notFound", "Not Found" },
 	{ MHD_HTTP_METHOD_NOT_ALLOWED, "methodNotAllowed", "Method Not Allowed" },
 	{ MHD_HTTP_CONTENT_TOO_LARGE, "tooLarge", "Content Too Large" },
+	{ MHD_HTTP_UPGRADE_REQUIRED, "upgradeRequired", "Upgrade Required" },
+	{ MHD_HTTP_TOO_MANY_REQUESTS, "tooManyRequests", "Too Many Requests" },
 	{ MHD_HTTP_INTERNAL_SERVER_ERROR, "internalError", "Internal Server Error" },
 };
 

@@ -14,6 +14,7 @@
 
 #define HTTP_JMAP_METHODS_GET "GET, HEAD, OPTIONS"
 #define HTTP_JMAP_METHODS_POST "POST, OPTIONS"
+#define HTTP_PUSH_METHODS "GET, OPTIONS"
 
 static const struct http_route http_routes[] = {
 	{ "/.well-known/jmap", false, HTTP_JMAP_METHODS_GET, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
@@ -27,6 +28,10 @@ static const struct http_route http_routes[] = {
 	  http_jmap_upload_finish },
 	{ "/jmap/download/", true, HTTP_JMAP_METHODS_GET, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
 	  HTTP_BODY_NONE, NULL, NULL, http_jmap_download_finish },
+	{ "/jmap/eventsource/", false, HTTP_PUSH_METHODS, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
+	  HTTP_BODY_NONE, NULL, NULL, http_push_eventsource_finish },
+	{ "/jmap/ws", false, HTTP_PUSH_METHODS, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
+	  HTTP_BODY_NONE, NULL, NULL, http_push_websocket_finish },
 	/* the admin API checks methods per resource itself */
 	{ "/api", false, NULL, HTTP_AUTH_ADMIN, HTTP_ROUTE_API_ERRORS,
 	  HTTP_BODY_ADMIN, NULL, NULL, http_admin_finish },

@@ -308,6 +308,10 @@ int http_server_start(const struct config *cfg, const char *cert_path,
 	atomic_init(&srv->open_connections, 0);
 	atomic_init(&srv->last_refusal_log_ms, 0);
 	http_settings_read(srv, cfg, &set);
+	if (http_push_start(srv, cfg, error_r) < 0) {
+		http_server_stop(&srv);
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = config_group_name(cfg, "server.listener", i);
 		char *key = xasprintf("server.listener.%s.protocol", name);
@@ -347,6 +351,8 @@ void http_server_stop(struct http_server **_srv)
 	listen_fds = xcalloc(srv->daemon_count + 1, sizeof(*listen_fds));
 	for (size_t i = 0; i < srv->daemon_count; i++)
 		listen_fds[i] = MHD_quiesce_daemon(srv->daemons[i]->mhd);
+	/* push connections would hold the drain: they end first */
+	http_push_stop(srv);
 	http_server_drain(srv);
 	for (size_t i = 0; i < srv->daemon_count; i++) {
 		http_daemon_free(&srv->daemons[i]);
@@ -355,6 +361,7 @@ void http_server_stop(struct http_server **_srv)
 			close(listen_fds[i]);
 	}
 	free(listen_fds);
+	http_push_free(srv);
 	free(srv->daemons);
 	free(srv->hostname);
 	free(srv->cert_pem);

@@ -2,6 +2,7 @@
 #include "core/bus.h"
 #include "core/log.h"
 #include "jmap/call.h"
+#include "jmap/contacts.h"
 #include "jmap/mailbox.h"
 
 static const struct {
@@ -43,7 +44,10 @@ static int account_provision_txn(struct store_account *acct, bool *created_r,
 	if (store_txn_begin(acct, true, error_r) < 0)
 		return -1;
 	if (store_modseq_current(acct) == 0) {
-		if (account_create_mailboxes(acct, error_r) < 0) {
+		bool book;
+
+		if (addressbook_provision(acct, &book, error_r) < 0 ||
+		    account_create_mailboxes(acct, error_r) < 0) {
 			store_txn_rollback(acct);
 			return -1;
 		}
@@ -64,7 +68,7 @@ int jmap_account_provision(struct jmap_server *srv, uint32_t account_id, const c
 	if (ret == 0 && created) {
 		struct bus_event event = {
 			.account_id = account_id,
-			.types = 1ULL << STORE_TYPE_MAILBOX,
+			.types = (1ULL << STORE_TYPE_MAILBOX) | (1ULL << STORE_TYPE_ADDRESS_BOOK),
 			.modseq = store_modseq_current(acct),
 		};
 

@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "jmap/call.h"
+#include "jmap/email.h"
 #include "jmap/inflight.h"
 #include "jmap/problem.h"
 
@@ -210,9 +211,15 @@ int jmap_download_open(struct jmap_server *srv, const struct directory_identity 
 		*http_status_r = 500;
 		return -1;
 	}
-	ret = store_blob_stat(acct, blob_id, size_r);
-	if (ret > 0)
-		fd = store_blob_open(acct, blob_id, &found);
+	if (email_blob_id_is_part(blob_id)) {
+		/* a part of a message (RFC 8621 §4.1.4), decoded */
+		fd = email_part_blob_open(acct, blob_id, size_r, &found);
+		ret = found;
+	} else {
+		ret = store_blob_stat(acct, blob_id, size_r);
+		if (ret > 0)
+			fd = store_blob_open(acct, blob_id, &found);
+	}
 	store_account_release(&acct);
 	if (fd < 0)
 		*http_status_r = ret == 0 || (ret > 0 && found == 0) ? 404 : 500;

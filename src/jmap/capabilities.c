@@ -4,15 +4,15 @@
 
 #include "jmap/call.h"
 #include "jmap/capabilities.h"
+#include "jmap/email.h"
+#include "jmap/contacts.h"
+#include "jmap/objects.h"
+#include "jmap/push.h"
 
 #define CAPABILITIES_MAX_ATTACHMENTS_SIZE (50 * 1024 * 1024)
 
 static const char *const capabilities_collations[] = {
 	"i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap", NULL,
-};
-
-static const char *const capabilities_email_sorts[] = {
-	"receivedAt", "sentAt", "size", "from", "to", "subject", NULL,
 };
 
 static json_object *capabilities_string_array(const char *const *items)
@@ -57,15 +57,35 @@ static json_object *capabilities_mail_account(const struct jmap_server *srv, uin
 	json_object_object_add(mail, "maxSizeAttachmentsPerEmail",
 			       json_object_new_int64(CAPABILITIES_MAX_ATTACHMENTS_SIZE));
 	json_object_object_add(mail, "emailQuerySortOptions",
-			       capabilities_string_array(capabilities_email_sorts));
+			       capabilities_string_array(jmap_email_sort_props));
 	json_object_object_add(mail, "mayCreateTopLevelMailbox", json_object_new_boolean(1));
 	return mail;
+}
+
+/* RFC 8887 §4.1. The URL follows the address the client used: the
+ * session puts its base URL, as ws:// or wss://, in place of
+ * "{wsbase}". */
+static json_object *capabilities_websocket(const struct jmap_server *srv)
+{
+	json_object *ws = json_object_new_object();
+
+	(void)srv;
+	json_object_object_add(ws, "url", json_object_new_string("{wsbase}" JMAP_WEBSOCKET_PATH));
+	json_object_object_add(ws, "supportsPush", json_object_new_boolean(1));
+	return ws;
 }
 
 const struct jmap_capability jmap_capabilities[] = {
 	{ JMAP_CAP_CORE, capabilities_core, NULL, false, false },
 	{ JMAP_CAP_MAIL, NULL, capabilities_mail_account, true, false },
+	{ JMAP_CAP_WEBSOCKET, capabilities_websocket, NULL, false, false },
+	{ JMAP_CAP_SUBMISSION, NULL, jmap_submission_account_capability, true, false },
+	{ JMAP_CAP_VACATION, NULL, NULL, true, false },
+	{ JMAP_CAP_QUOTA, NULL, NULL, true, false },
+	{ JMAP_CAP_BLOB, NULL, jmap_blob_account_capability, true, false },
+	{ JMAP_CAP_CONTACTS, NULL, jmap_contacts_account_capability, true, false },
 	{ JMAP_CAP_TERN_IMAP, NULL, NULL, false, true },
+	{ JMAP_CAP_TERN_DAV, NULL, NULL, false, true },
 	{ NULL, NULL, NULL, false, false },
 };
 

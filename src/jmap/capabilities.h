@@ -16,7 +16,9 @@ struct jmap_server;
 struct jmap_capability {
 	const char *uri;
 	/* Its value in the session's "capabilities" (new reference); NULL
-	 * means an empty object. */
+	 * means an empty object. A string member starting with "{base}"
+	 * or "{wsbase}" gets the URL the client used in its place, with
+	 * the ws:// or wss:// scheme for "{wsbase}". */
 	json_object *(*session_value)(const struct jmap_server *srv);
 	/* Its value in an account's "accountCapabilities"; NULL means an
 	 * empty object. */

@@ -26,8 +26,9 @@ struct jmap_server *jmap_server_new(struct store *store, struct directory *dir,
 				    const struct config *cfg);
 void jmap_server_free(struct jmap_server **srv);
 
-/* Creates what a new account starts with (the six role mailboxes). Safe
- * to call again: it does nothing if the account was provisioned. */
+/* Creates what a new account starts with (the six role mailboxes, the
+ * default address book). Safe to call again: it does nothing if the
+ * account was provisioned. */
 int jmap_account_provision(struct jmap_server *srv, uint32_t account_id, const char **error_r);
 
 /* Deletes, in every account, uploads older than jmap.upload-ttl that

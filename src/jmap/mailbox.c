@@ -19,13 +19,13 @@ static const struct jmap_prop mailbox_props[] = {
 };
 
 static const struct jmap_arg mailbox_set_args[] = {
-	{ "onDestroyRemoveEmails", json_type_boolean },
-	{ NULL, 0 },
+	{ "onDestroyRemoveEmails", json_type_boolean, false },
+	{ NULL, 0, false },
 };
 static const struct jmap_arg mailbox_query_args[] = {
-	{ "sortAsTree", json_type_boolean },
-	{ "filterAsTree", json_type_boolean },
-	{ NULL, 0 },
+	{ "sortAsTree", json_type_boolean, false },
+	{ "filterAsTree", json_type_boolean, false },
+	{ NULL, 0, false },
 };
 static const char *const mailbox_sort_props[] = { "sortOrder", "name", NULL };
 

@@ -438,10 +438,15 @@ int jmap_mailbox_destroy(struct jmap_call *call, const char *id, json_object **e
 	if ((mb = mailbox_find_id(&ctx, id)) == NULL) {
 		*error_r = jmap_set_error("notFound", NULL, NULL);
 	} else if ((*error_r = mailbox_destroy_check(&ctx, mb)) == NULL) {
+		/* onDestroyRemoveEmails: the store destroys the emails only
+		 * here and takes the others out of it */
 		if (store_mailbox_destroy(call->acct, mb->id, &error) < 0) {
 			mailbox_store_fail(call, error, error_r);
 		} else {
 			call->changed_types |= 1ULL << STORE_TYPE_MAILBOX;
+			if (mb->total_emails > 0)
+				call->changed_types |= (1ULL << STORE_TYPE_EMAIL) |
+						       (1ULL << STORE_TYPE_THREAD);
 			ret = 0;
 		}
 	}

@@ -5,6 +5,7 @@
 #include "core/xalloc.h"
 #include "jmap/call.h"
 #include "jmap/inflight.h"
+#include "mail/mail.h"
 
 #define MB (1024 * 1024)
 
@@ -51,6 +52,8 @@ struct jmap_server *jmap_server_new(struct store *store, struct directory *dir,
 {
 	struct jmap_server *srv = xcalloc(1, sizeof(*srv));
 
+	/* Email parses and builds MIME through the mail layer (GMime). */
+	mail_init();
 	srv->store = store;
 	srv->dir = dir;
 	server_limits_read(cfg, &srv->limits);

@@ -1,6 +1,7 @@
 /* The session resource (RFC 8620 §2) and its state string. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/hash.h"
 #include "core/xalloc.h"
@@ -36,6 +37,43 @@ static void session_add_url(json_object *session, const char *key, const char *b
 	free(url);
 }
 
+/* A string member of a capability value that starts with "{base}"
+ * (or "{wsbase}") gets the base URL (in its WebSocket scheme) in its
+ * place: such URLs follow the address the client used. */
+static char *session_url_expand(const char *s, const char *base_url)
+{
+	static const char base[] = "{base}", wsbase[] = "{wsbase}";
+
+	if (strncmp(s, base, sizeof(base) - 1) == 0)
+		return xasprintf("%s%s", base_url, s + sizeof(base) - 1);
+	if (strncmp(s, wsbase, sizeof(wsbase) - 1) != 0)
+		return NULL;
+	/* http://... becomes ws://..., https://... wss://... */
+	return xasprintf("ws%s%s", strncmp(base_url, "http", 4) == 0 ? base_url + 4 : base_url,
+			 s + sizeof(wsbase) - 1);
+}
+
+static json_object *session_capability_value(const struct jmap_capability *c,
+					     const struct jmap_server *srv, const char *base_url)
+{
+	json_object *value;
+
+	if (c->session_value == NULL)
+		return json_object_new_object();
+	value = c->session_value(srv);
+	json_object_object_foreach(value, key, member) {
+		char *url;
+
+		(void)key;
+		if (!json_object_is_type(member, json_type_string) ||
+		    (url = session_url_expand(json_object_get_string(member), base_url)) == NULL)
+			continue;
+		json_object_set_string(member, url);
+		free(url);
+	}
+	return value;
+}
+
 json_object *jmap_session_resource(struct jmap_server *srv, const struct directory_identity *user,
 				   const char *base_url)
 {
@@ -49,8 +87,7 @@ json_object *jmap_session_resource(struct jmap_server *srv, const struct directo
 	for (const struct jmap_capability *c = jmap_capabilities; c->uri != NULL; c++) {
 		if (c->in_process_only)
 			continue;
-		json_object_object_add(caps, c->uri, c->session_value != NULL ?
-				       c->session_value(srv) : json_object_new_object());
+		json_object_object_add(caps, c->uri, session_capability_value(c, srv, base_url));
 		/* RFC 8620 §2: core SHOULD NOT be in primaryAccounts. */
 		if (c->primary)
 			json_object_object_add(primary, c->uri, json_object_new_string(account_id));

@@ -36,7 +36,7 @@ int jmap_args_check(struct jmap_call *call, const char *const *known,
 			continue;
 		if ((arg = std_arg_find(key, extra)) == NULL)
 			return jmap_call_error(call, "invalidArguments", "Unknown argument: %s", key);
-		if (!json_object_is_type(value, arg->type))
+		if (!(value == NULL && arg->nullable) && !json_object_is_type(value, arg->type))
 			return jmap_call_error(call, "invalidArguments", "%s has the wrong type", key);
 	}
 	return 0;
@@ -115,7 +115,7 @@ const struct jmap_prop *jmap_prop_find(const struct jmap_type *type, const char 
 		if (strcmp(p->name, name) == 0)
 			return p;
 	}
-	return NULL;
+	return type->prop_match != NULL ? type->prop_match(name) : NULL;
 }
 
 bool jmap_get_wants(const struct jmap_get *get, const char *name)

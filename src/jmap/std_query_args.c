@@ -65,14 +65,31 @@ static bool query_sort_prop_known(const struct jmap_type *type, const char *name
 	return false;
 }
 
+static const struct jmap_arg *query_comparator_arg_find(const struct jmap_type *type,
+							const char *name)
+{
+	for (size_t i = 0; type->comparator_args != NULL && type->comparator_args[i].name != NULL;
+	     i++) {
+		if (strcmp(type->comparator_args[i].name, name) == 0)
+			return &type->comparator_args[i];
+	}
+	return NULL;
+}
+
 static int query_comparator_keys_check(struct jmap_call *call, json_object *c)
 {
 	json_object_object_foreach(c, key, v) {
-		(void)v;
-		if (strcmp(key, "property") != 0 && strcmp(key, "isAscending") != 0 &&
-		    strcmp(key, "collation") != 0)
+		const struct jmap_arg *arg;
+
+		if (strcmp(key, "property") == 0 || strcmp(key, "isAscending") == 0 ||
+		    strcmp(key, "collation") == 0)
+			continue;
+		arg = query_comparator_arg_find(call->def->type, key);
+		if (arg == NULL)
 			return jmap_call_error(call, "invalidArguments",
 					       "Unknown Comparator property: %s", key);
+		if (!json_object_is_type(v, arg->type))
+			return jmap_call_error(call, "invalidArguments", "%s has the wrong type", key);
 	}
 	return 0;
 }

@@ -46,6 +46,7 @@ struct jmap_prop {
 struct jmap_arg {
 	const char *name;
 	enum json_type type;
+	bool nullable;		/* null allowed (and means the default) */
 };
 
 /* What /get hands the type. */
@@ -95,6 +96,10 @@ struct jmap_type {
 	enum store_type store_type;
 	char id_prefix;			/* 'm' */
 	const struct jmap_prop *props;	/* terminated by {NULL} */
+	/* Property names beyond the table (Email's "header:X:asForm"): the
+	 * property that name stands for (static), or NULL if unknown. May
+	 * be NULL. */
+	const struct jmap_prop *(*prop_match)(const char *name);
 
 	/* Extra arguments each method accepts, with their JSON types (lists
 	 * terminated by {NULL}); a value of another type (null included)
@@ -125,6 +130,9 @@ struct jmap_type {
 	int (*filter_check)(json_object *condition, const char **error_type_r);
 	/* property names that Comparators may name */
 	const char *const *sort_props;
+	/* Comparator properties beyond property, isAscending and collation
+	 * (Email's "keyword"), with their JSON types; terminated by {NULL} */
+	const struct jmap_arg *comparator_args;
 	int (*query)(struct jmap_call *call, struct jmap_query *query);
 
 	unsigned flags;			/* enum jmap_type_flags */

@@ -46,7 +46,7 @@ void mail_message_free(struct mail_message **msg);
  *   "messageId","inReplyTo","references": String[]|null
  *   "sender","from","to","cc","bcc","replyTo": EmailAddress[]|null
  *   "subject": String|null, "sentAt": Date|null (RFC 3339 with offset)
- *   "bodyStructure": EmailBodyPart tree: partId (null for multipart/*;
+ *   "bodyStructure": EmailBodyPart tree: partId (null for multipart parts;
  *       leaves numbered "1","2",... depth first), size, headers, name,
  *       type, charset, disposition, cid, language, location, subParts
  *       (no blobId: the JMAP layer adds it from the partId)
@@ -118,7 +118,8 @@ int mail_part_text(const struct mail_message *msg, const char *part_id, size_t m
 
 /* Fetches the content of an attachment blob by blobId (the JMAP layer
  * resolves part blob ids too). Returns 0 and a caller-owned buffer, or
- * -1 if the blob does not exist. */
+ * -1 if the blob does not exist. mail_build calls it for every blobId
+ * even after one fails, so the callback can list all missing ones. */
 typedef int mail_blob_fetch_t(void *context, const char *blob_id, void **data_r, size_t *len_r);
 
 struct mail_build_input {
@@ -138,5 +139,11 @@ struct mail_build_input {
  * property at fault, static or from email) and *error_r. */
 int mail_build(const struct mail_build_input *in, char **raw_r, size_t *len_r,
 	       const char **bad_property_r, const char **error_r);
+
+/* The blobIds the body parts of create object email refer to
+ * (bodyStructure, textBody, htmlBody, attachments), each once, in
+ * order: a new JSON array, so that the JMAP layer can report every
+ * missing one (blobNotFound, §4.6) before calling mail_build. */
+json_object *mail_build_blob_ids(json_object *email);
 
 #endif

@@ -15,7 +15,7 @@ static atomic_uint_fast64_t store_epoch_counter;
 static _Thread_local uint64_t store_tls_epoch;
 static _Thread_local struct store_thread *store_tls_thread;
 
-struct store_thread *store_thread_get(struct store *store)
+struct store_thread *store_thread_self(struct store *store)
 {
 	pthread_t self = pthread_self();
 	struct store_thread *t;
@@ -42,7 +42,7 @@ struct store_thread *store_thread_get(struct store *store)
 
 struct store_db *store_sys(struct store *store, const char **error_r)
 {
-	struct store_thread *t = store_thread_get(store);
+	struct store_thread *t = store_thread_self(store);
 	char *path;
 	int ret;
 

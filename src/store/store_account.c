@@ -80,7 +80,10 @@ static void store_account_push_front(struct store_thread *t, struct store_accoun
 static void store_account_close(struct store_account *acct)
 {
 	store_account_unlink(acct);
+	store_txn_rollback(acct);
 	store_db_close(&acct->db);
+	free(acct->blob_pending);
+	store_fts_discard(acct);
 	free(acct->dir);
 	free(acct);
 }
@@ -186,7 +189,7 @@ static int store_account_connect(struct store *store, struct store_thread *t,
 int store_account_open(struct store *store, uint32_t account_id,
 		       struct store_account **acct_r, const char **error_r)
 {
-	struct store_thread *t = store_thread_get(store);
+	struct store_thread *t = store_thread_self(store);
 	struct store_account *acct;
 
 	if (account_id == 0) {
@@ -251,7 +254,7 @@ void store_account_forget(struct store *store, uint32_t account_id)
 		log_error("store.account_remove", "account=%u error=%s", account_id,
 			  log_q(strerror(errno)));
 	pthread_mutex_unlock(&store->mutex);
-	store_thread_check_deleted(store, store_thread_get(store));
+	store_thread_check_deleted(store, store_thread_self(store));
 	if (moved && store_fs_remove_tree(trash) == 0)
 		log_info("store.account_removed", "account=%u", account_id);
 	free(trash);

@@ -1,7 +1,9 @@
 /* Content-addressed blob files of an account, with reference counts.
  *
  * A blob is written to tmp/, fsynced, renamed to blobs/<xx>/<hex> and
- * recorded in the account database. Renaming into place and deleting
+ * recorded in the account database. Inside a caller's write transaction
+ * the syncs wait for its commit, which makes every file of the batch
+ * durable at once before the rows that name them. Renaming into place and deleting
  * expired files both happen under the account's write lock, so an
  * upload and an expiry of the same content cannot interleave. */
 
@@ -122,31 +124,94 @@ void store_blob_write_abort(struct store_blob_writer **w)
 		store_blob_writer_free(w);
 }
 
-/* Moves the temporary file to its content address (or drops it if the
- * content is already there) and makes the rename durable. */
-static int store_blob_place(struct store_blob_writer *w, const char *blob_id,
+static void store_blob_pending_add(struct store_account *acct, char *path)
+{
+	if (acct->blob_pending_count == acct->blob_pending_cap) {
+		acct->blob_pending_cap = acct->blob_pending_cap == 0 ? 64 : acct->blob_pending_cap * 2;
+		acct->blob_pending = xrealloc(acct->blob_pending,
+					      acct->blob_pending_cap * sizeof(char *));
+	}
+	acct->blob_pending[acct->blob_pending_count++] = path;
+}
+
+/* 1 if a row names blob_id and its file is there: nothing to place. */
+static int store_blob_present(struct store_account *acct, const char *blob_id,
+			      const char *path)
+{
+	uint64_t size;
+	int ret = store_blob_stat(acct, blob_id, &size);
+
+	return ret > 0 ? access(path, F_OK) == 0 : ret;
+}
+
+/* Moves the temporary file to its content address, unless a recorded
+ * blob is already there; a file there that no row names is a leftover
+ * of a crash and is replaced. Outside a caller's transaction the rename
+ * is made durable now; inside one, at its commit. */
+static int store_blob_place(struct store_blob_writer *w, const char *blob_id, bool deferred,
 			    const char **error_r)
 {
 	char *parent = xasprintf("%s/blobs", w->acct->dir);
 	char *dir = store_blob_dir(w->acct, blob_id);
 	char *path = store_blob_path(w->acct, blob_id);
-	int ret = store_fs_mkdir_durable(parent, dir, error_r);
+	int ret = store_blob_present(w->acct, blob_id, path);
 
-	if (ret == 0 && access(path, F_OK) < 0) {
-		if (rename(w->tmp_path, path) < 0) {
-			*error_r = store_fail(STORE_ERR_INTERNAL, "blob rename",
-					      err_fmt("%s: %s", path, strerror(errno)));
-			ret = -1;
+	if (ret == 0)
+		ret = store_fs_mkdir_durable(parent, dir, error_r);
+	else if (ret < 0)
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob place", "cannot look the blob up");
+	if (ret == 0 && rename(w->tmp_path, path) < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob rename",
+				      err_fmt("%s: %s", path, strerror(errno)));
+		ret = -1;
+	} else if (ret == 0) {
+		free(w->tmp_path);
+		w->tmp_path = NULL;
+		if (deferred) {
+			store_blob_pending_add(w->acct, path);
+			path = NULL;
 		} else {
-			free(w->tmp_path);
-			w->tmp_path = NULL;
 			ret = store_fs_fsync_dir(dir, error_r);
 		}
 	}
 	free(parent);
 	free(dir);
 	free(path);
+	return ret > 0 ? 0 : ret;
+}
+
+int store_blob_sync_pending(struct store_account *acct, const char **error_r)
+{
+	int fd, ret = 0;
+
+	if (acct->blob_pending_count == 0)
+		return 0;
+	fd = open(acct->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob sync",
+				      err_fmt("%s: %s", acct->dir, strerror(errno)));
+		ret = -1;
+	}
+	if (fd >= 0)
+		close(fd);
 	return ret;
+}
+
+void store_blob_keep_pending(struct store_account *acct)
+{
+	store_strings_free(acct->blob_pending, acct->blob_pending_count);
+	acct->blob_pending = NULL;
+	acct->blob_pending_count = acct->blob_pending_cap = 0;
+}
+
+void store_blob_drop_pending(struct store_account *acct)
+{
+	for (size_t i = 0; i < acct->blob_pending_count; i++) {
+		if (unlink(acct->blob_pending[i]) < 0 && errno != ENOENT)
+			log_warn("store.blob_drop", "path=%s error=%s", log_q(acct->blob_pending[i]),
+				 log_q(strerror(errno)));
+	}
+	store_blob_keep_pending(acct);
 }
 
 /* A new upload of known content counts as a fresh upload: its expiry
@@ -168,27 +233,36 @@ static int store_blob_record(struct store_account *acct, const char *blob_id, ui
 	return store_db_run(&acct->db, stmt, "blob record", error_r);
 }
 
+/* Closes the file, first syncing it unless a sync at commit will. */
+static int store_blob_close(struct store_blob_writer *w, bool sync, const char **error_r)
+{
+	int ret = sync ? fsync(w->fd) : 0;
+	int saved_errno = errno;
+
+	if (close(w->fd) < 0 && ret == 0) {
+		ret = -1;
+		saved_errno = errno;
+	}
+	w->fd = -1;
+	if (ret < 0)
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob fsync", strerror(saved_errno));
+	return ret;
+}
+
+/* Inside the caller's write transaction (a batch of messages), the
+ * files wait for the one sync of store_txn_commit(). */
 static int store_blob_commit(struct store_blob_writer *w, const char *blob_id,
 			     const char **error_r)
 {
 	struct store_account *acct = w->acct;
+	bool deferred = acct->txn == STORE_TXN_WRITE;
 	bool own;
 	int ret;
-	int sync_ret = fsync(w->fd);
-	int sync_errno = errno;
 
-	if (close(w->fd) < 0 && sync_ret == 0) {
-		sync_ret = -1;
-		sync_errno = errno;
-	}
-	w->fd = -1;
-	if (sync_ret < 0) {
-		*error_r = store_fail(STORE_ERR_INTERNAL, "blob fsync", strerror(sync_errno));
+	if (store_blob_close(w, !deferred, error_r) < 0 ||
+	    store_txn_enter(acct, &own, error_r) < 0)
 		return -1;
-	}
-	if (store_txn_enter(acct, &own, error_r) < 0)
-		return -1;
-	ret = store_blob_place(w, blob_id, error_r);
+	ret = store_blob_place(w, blob_id, deferred, error_r);
 	if (ret == 0)
 		ret = store_blob_record(acct, blob_id, w->size, error_r);
 	return store_txn_end(acct, own, ret, error_r);

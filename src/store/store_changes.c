@@ -17,17 +17,39 @@ int store_txn_begin(struct store_account *acct, bool write, const char **error_r
 	if (store_db_begin(&acct->db, write, error_r) < 0)
 		return -1;
 	acct->txn = write ? STORE_TXN_WRITE : STORE_TXN_READ;
+	acct->txn_broken = false;
 	return 0;
 }
 
+void store_txn_break(struct store_account *acct)
+{
+	acct->txn_broken = true;
+}
+
+/* The queued full-text rows are indexed, and the blob files of the
+ * transaction made durable, before the rows that name them commit. */
 int store_txn_commit(struct store_account *acct, const char **error_r)
 {
 	if (acct->txn == STORE_TXN_NONE) {
 		*error_r = store_fail(STORE_ERR_INTERNAL, "commit", "no transaction is open");
 		return -1;
 	}
+	if (acct->txn_broken) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "commit", "a write of the transaction failed");
+		store_txn_rollback(acct);
+		return -1;
+	}
+	if (store_fts_flush(acct, error_r) < 0 || store_blob_sync_pending(acct, error_r) < 0) {
+		store_txn_rollback(acct);
+		return -1;
+	}
 	acct->txn = STORE_TXN_NONE;
-	return store_db_commit(&acct->db, error_r);
+	if (store_db_commit(&acct->db, error_r) < 0) {
+		store_blob_drop_pending(acct);
+		return -1;
+	}
+	store_blob_keep_pending(acct);
+	return 0;
 }
 
 void store_txn_rollback(struct store_account *acct)
@@ -36,6 +58,8 @@ void store_txn_rollback(struct store_account *acct)
 		return;
 	acct->txn = STORE_TXN_NONE;
 	store_db_rollback(&acct->db);
+	store_fts_discard(acct);
+	store_blob_drop_pending(acct);
 }
 
 int store_txn_require_write(struct store_account *acct, const char *what,
@@ -97,6 +121,19 @@ uint64_t store_modseq_next(struct store_account *acct)
 	if (store_txn_require_write(acct, "modseq next", &error) < 0)
 		return 0;
 	return store_account_u64(acct, sql, 0, "modseq next");
+}
+
+uint64_t store_change_modseq(struct store_account *acct, const char *what,
+			     const char **error_r)
+{
+	uint64_t modseq;
+
+	if (store_txn_require_write(acct, what, error_r) < 0)
+		return 0;
+	modseq = store_modseq_next(acct);
+	if (modseq == 0)
+		*error_r = store_fail(STORE_ERR_INTERNAL, what, "cannot allocate a modseq");
+	return modseq;
 }
 
 uint64_t store_modseq_current(struct store_account *acct)

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "core/xalloc.h"
-#include "store/store_private.h"
+#include "store/store_mail_private.h"
 
 #define STORE_MAILBOX_COLUMNS \
 	"id, parent_id, name, role, sort_order, is_subscribed, total_emails," \
@@ -132,20 +132,6 @@ static void store_mailbox_bind_fields(sqlite3_stmt *stmt, const struct store_mai
 	sqlite3_bind_int(stmt, 5, mb->is_subscribed ? 1 : 0);
 }
 
-/* Allocates the modseq of one mailbox change. */
-static uint64_t store_mailbox_modseq(struct store_account *acct, const char *what,
-				     const char **error_r)
-{
-	uint64_t modseq;
-
-	if (store_txn_require_write(acct, what, error_r) < 0)
-		return 0;
-	modseq = store_modseq_next(acct);
-	if (modseq == 0)
-		*error_r = store_fail(STORE_ERR_INTERNAL, what, "cannot allocate a modseq");
-	return modseq;
-}
-
 int store_mailbox_create(struct store_account *acct, struct store_mailbox *mb,
 			 const char **error_r)
 {
@@ -161,7 +147,7 @@ int store_mailbox_create(struct store_account *acct, struct store_mailbox *mb,
 		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox create", "no name");
 		return -1;
 	}
-	if ((modseq = store_mailbox_modseq(acct, "mailbox create", error_r)) == 0 ||
+	if ((modseq = store_change_modseq(acct, "mailbox create", error_r)) == 0 ||
 	    (uid_validity = store_uid_validity_next(acct, error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
@@ -193,7 +179,7 @@ int store_mailbox_update(struct store_account *acct, struct store_mailbox *mb,
 		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox update", "no name");
 		return -1;
 	}
-	if ((modseq = store_mailbox_modseq(acct, "mailbox update", error_r)) == 0 ||
+	if ((modseq = store_change_modseq(acct, "mailbox update", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_mailbox_bind_fields(stmt, mb);
@@ -210,21 +196,113 @@ int store_mailbox_update(struct store_account *acct, struct store_mailbox *mb,
 				   STORE_CHANGE_UPDATED, error_r);
 }
 
-int store_mailbox_destroy(struct store_account *acct, uint64_t id, const char **error_r)
+int store_mailbox_check(struct store_account *acct, uint64_t mailbox_id, const char **error_r)
+{
+	static const char sql[] = "SELECT 1 FROM mailboxes WHERE id = ?1";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	int ret;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)mailbox_id);
+	ret = store_db_row(&acct->db, stmt, "mailbox check", error_r);
+	if (ret > 0) {
+		store_stmt_done(stmt);
+		return 0;
+	}
+	if (ret == 0)
+		*error_r = store_fail(STORE_ERR_NOT_FOUND, "mailbox", "no such mailbox");
+	return -1;
+}
+
+static int store_mailbox_delete(struct store_account *acct, uint64_t id, const char **error_r)
 {
 	static const char sql[] = "DELETE FROM mailboxes WHERE id = ?1";
-	uint64_t modseq = store_mailbox_modseq(acct, "mailbox destroy", error_r);
+	uint64_t modseq;
 	sqlite3_stmt *stmt;
 
-	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+	if (store_mailbox_drop_emails(acct, id, error_r) < 0 ||
+	    (modseq = store_change_modseq(acct, "mailbox destroy", error_r)) == 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
 	if (store_db_run(&acct->db, stmt, "mailbox destroy", error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "mailbox destroy", "no such mailbox");
-		return -1;
-	}
 	return store_change_record(acct, STORE_TYPE_MAILBOX, id, modseq,
 				   STORE_CHANGE_DESTROYED, error_r);
+}
+
+static int store_mailbox_check_leaf(struct store_account *acct, uint64_t id,
+				    const char **error_r)
+{
+	static const char sql[] = "SELECT 1 FROM mailboxes WHERE parent_id = ?1 LIMIT 1";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	int ret;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)id);
+	if ((ret = store_db_row(&acct->db, stmt, "mailbox children", error_r)) == 0)
+		return 0;
+	if (ret > 0) {
+		store_stmt_done(stmt);
+		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox destroy", "it has children");
+	}
+	return -1;
+}
+
+/* The emails only in the mailbox go, the others leave it, before the
+ * mailbox takes its last modseq. */
+int store_mailbox_destroy(struct store_account *acct, uint64_t id, const char **error_r)
+{
+	if (store_txn_require_write(acct, "mailbox destroy", error_r) < 0 ||
+	    store_mailbox_check(acct, id, error_r) < 0 ||
+	    store_mailbox_check_leaf(acct, id, error_r) < 0)
+		return -1;
+	return store_mail_written(acct, store_mailbox_delete(acct, id, error_r));
+}
+
+static void store_mailbox_bind_delta(sqlite3_stmt *stmt, const struct store_mailbox_delta *d)
+{
+	sqlite3_bind_int64(stmt, 1, d->total_emails);
+	sqlite3_bind_int64(stmt, 2, d->unread_emails);
+	sqlite3_bind_int64(stmt, 3, d->total_threads);
+	sqlite3_bind_int64(stmt, 4, d->unread_threads);
+}
+
+int store_mailbox_counts_add(struct store_account *acct, uint64_t mailbox_id,
+			     const struct store_mailbox_delta *d, uint32_t *uid_r,
+			     const char **error_r)
+{
+	static const char sql[] =
+		"UPDATE mailboxes SET total_emails = total_emails + ?1,"
+		" unread_emails = unread_emails + ?2, total_threads = total_threads + ?3,"
+		" unread_threads = unread_threads + ?4, uid_next = uid_next + ?5, modseq = ?6"
+		" WHERE id = ?7 RETURNING uid_next - 1";
+	uint64_t modseq = store_change_modseq(acct, "mailbox counts", error_r);
+	sqlite3_stmt *stmt;
+	int64_t uid;
+	int ret;
+
+	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	store_mailbox_bind_delta(stmt, d);
+	sqlite3_bind_int(stmt, 5, uid_r != NULL ? 1 : 0);
+	sqlite3_bind_int64(stmt, 6, (int64_t)modseq);
+	sqlite3_bind_int64(stmt, 7, (int64_t)mailbox_id);
+	if ((ret = store_db_row(&acct->db, stmt, "mailbox counts", error_r)) <= 0) {
+		if (ret == 0)
+			*error_r = store_fail(STORE_ERR_NOT_FOUND, "mailbox counts", "no such mailbox");
+		return -1;
+	}
+	uid = sqlite3_column_int64(stmt, 0);
+	store_stmt_done(stmt);
+	if (uid_r != NULL && (uid <= 0 || uid > UINT32_MAX)) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox counts", "UIDs exhausted");
+		return -1;
+	}
+	if (uid_r != NULL)
+		*uid_r = (uint32_t)uid;
+	return store_change_record(acct, STORE_TYPE_MAILBOX, mailbox_id, modseq,
+				   STORE_CHANGE_UPDATED, error_r);
 }

@@ -51,6 +51,7 @@ enum store_txn {
 };
 
 struct store_thread;
+struct store_fts_pending;
 
 struct store_account {
 	struct store *store;
@@ -60,8 +61,17 @@ struct store_account {
 	unsigned refcount;
 	bool dead;				/* the account was deleted */
 	enum store_txn txn;
+	bool txn_broken;			/* a write failed half way: no commit */
 	struct store_db db;
 	char *dir;
+	/* Blob files placed in the open write transaction and not yet
+	 * synced: one sync covers them all at commit (store_blob.c). */
+	char **blob_pending;
+	size_t blob_pending_count;
+	size_t blob_pending_cap;
+	/* Full-text rows of the open write transaction, indexed together
+	 * before its commit (store_fts.c). */
+	struct store_fts_pending *fts_pending;
 };
 
 /* What one thread has open in one store. Created by the thread, linked
@@ -125,7 +135,7 @@ char *store_column_strdup(sqlite3_stmt *stmt, int col);
 
 /* ---- threads and the system database (store.c) ---- */
 
-struct store_thread *store_thread_get(struct store *store);
+struct store_thread *store_thread_self(struct store *store);
 /* This thread's connection to the system database. */
 struct store_db *store_sys(struct store *store, const char **error_r);
 
@@ -159,11 +169,20 @@ int store_txn_require_write(struct store_account *acct, const char *what,
 int store_txn_enter(struct store_account *acct, bool *own_r, const char **error_r);
 int store_txn_end(struct store_account *acct, bool own, int ret, const char **error_r);
 
+/* A write failed after changing part of what it meant to change: the
+ * transaction can only be rolled back now (its commit fails). */
+void store_txn_break(struct store_account *acct);
+
 enum store_change_kind {
 	STORE_CHANGE_CREATED,
 	STORE_CHANGE_UPDATED,
 	STORE_CHANGE_DESTROYED,
 };
+
+/* Inside a write transaction: the modseq of one change; 0 (and
+ * *error_r) on failure. */
+uint64_t store_change_modseq(struct store_account *acct, const char *what,
+			     const char **error_r);
 
 /* Records that object id of type changed at modseq, and moves the
  * type's state there. Inside a write transaction; modseq must have been
@@ -171,6 +190,25 @@ enum store_change_kind {
  * so that /changes can page at any modseq). */
 int store_change_record(struct store_account *acct, enum store_type type, uint64_t id,
 			uint64_t modseq, enum store_change_kind kind, const char **error_r);
+
+/* ---- blobs (store_blob.c) ---- */
+
+/* Before the commit of a write transaction: makes the blob files placed
+ * in it durable (one syncfs() of the account's file system). */
+int store_blob_sync_pending(struct store_account *acct, const char **error_r);
+/* After the commit: the files are durable and named by rows. */
+void store_blob_keep_pending(struct store_account *acct);
+/* After a rollback (or a failed commit): removes the files placed in
+ * the transaction, which no committed row names. */
+void store_blob_drop_pending(struct store_account *acct);
+
+/* ---- full text (store_fts.c) ---- */
+
+/* Indexes the rows queued in the write transaction (before its commit,
+ * and before the index is read or changed in it). */
+int store_fts_flush(struct store_account *acct, const char **error_r);
+/* Forgets them (rollback). */
+void store_fts_discard(struct store_account *acct);
 
 /* ---- files (store_fs.c) ---- */
 

@@ -221,8 +221,8 @@ static int foo_query(struct jmap_call *call, struct jmap_query *query)
 	return 0;
 }
 
-static const struct jmap_arg foo_set_args[] = { { "extraSetArg", json_type_boolean }, { NULL, 0 } };
-static const struct jmap_arg foo_query_args[] = { { "noChanges", json_type_boolean }, { NULL, 0 } };
+static const struct jmap_arg foo_set_args[] = { { "extraSetArg", json_type_boolean, false }, { NULL, 0, false } };
+static const struct jmap_arg foo_query_args[] = { { "noChanges", json_type_boolean, false }, { NULL, 0, false } };
 static const char *const foo_sort_props[] = { "name", "sortOrder", "parentId", NULL };
 
 static const struct jmap_type foo_type = {

@@ -1,0 +1,396 @@
+/* The SQL of an email query: where the rows come from, the filter tree
+ * as one expression, the sort keys, and the "sorted before the anchor"
+ * condition. Emails are alias e; a query within one mailbox walks its
+ * memberships, alias em, whose (mailbox, received_at, email) index
+ * gives the usual page in order without a sort, and joins the email
+ * rows only when a condition or sort needs them. */
+
+#include <stdlib.h>
+
+#include "store/store_mail_private.h"
+
+/* SQL templates: ID stands for the email id column, PARAM for the
+ * bound parameter, RECEIVED for the receivedAt column; a walk of one
+ * mailbox has the first and last in its index, without the email row. */
+#define ID "\x01"
+#define PARAM "\x02"
+#define RECEIVED "\x03"
+
+#define STORE_SQL_HAS_KEYWORD \
+	"EXISTS (SELECT 1 FROM email_keywords k WHERE k.email_id = " ID " AND k.keyword = " PARAM ")"
+#define STORE_SQL_SOME_IN_THREAD \
+	"EXISTS (SELECT 1 FROM emails t JOIN email_keywords k ON k.email_id = t.id" \
+	" WHERE t.thread_id = e.thread_id AND k.keyword = " PARAM ")"
+#define STORE_SQL_ALL_IN_THREAD \
+	"NOT EXISTS (SELECT 1 FROM emails t WHERE t.thread_id = e.thread_id AND NOT EXISTS" \
+	" (SELECT 1 FROM email_keywords k WHERE k.email_id = t.id AND k.keyword = " PARAM "))"
+#define STORE_SQL_FTS ID " IN (SELECT rowid FROM email_fts WHERE email_fts MATCH " PARAM ")"
+
+enum store_cond_param {
+	STORE_COND_NUMBER,
+	STORE_COND_BOOL,
+	STORE_COND_TEXT,
+	STORE_COND_MAILBOX,
+	STORE_COND_IDS,
+	STORE_COND_MATCH,
+};
+
+struct store_cond_sql {
+	const char *sql;
+	enum store_cond_param param;
+	bool needs_email;	/* reads the email row (alias e) */
+};
+
+static const struct store_cond_sql store_cond_sqls[] = {
+	[STORE_EMAIL_IN_MAILBOX] = {
+		"EXISTS (SELECT 1 FROM email_mailboxes x WHERE x.email_id = " ID
+		" AND x.mailbox_id = " PARAM ")", STORE_COND_MAILBOX, false },
+	[STORE_EMAIL_IN_MAILBOX_OTHER_THAN] = {
+		"EXISTS (SELECT 1 FROM email_mailboxes x WHERE x.email_id = " ID
+		" AND x.mailbox_id NOT IN (SELECT value FROM json_each(" PARAM ")))",
+		STORE_COND_IDS, false },
+	[STORE_EMAIL_BEFORE] = { RECEIVED " < " PARAM, STORE_COND_NUMBER, false },
+	[STORE_EMAIL_AFTER] = { RECEIVED " >= " PARAM, STORE_COND_NUMBER, false },
+	[STORE_EMAIL_MIN_SIZE] = { "e.size >= " PARAM, STORE_COND_NUMBER, true },
+	[STORE_EMAIL_MAX_SIZE] = { "e.size < " PARAM, STORE_COND_NUMBER, true },
+	[STORE_EMAIL_ALL_IN_THREAD_HAVE_KEYWORD] = { STORE_SQL_ALL_IN_THREAD, STORE_COND_TEXT, true },
+	[STORE_EMAIL_SOME_IN_THREAD_HAVE_KEYWORD] = { STORE_SQL_SOME_IN_THREAD, STORE_COND_TEXT, true },
+	[STORE_EMAIL_NONE_IN_THREAD_HAVE_KEYWORD] = {
+		"NOT " STORE_SQL_SOME_IN_THREAD, STORE_COND_TEXT, true },
+	[STORE_EMAIL_HAS_KEYWORD] = { STORE_SQL_HAS_KEYWORD, STORE_COND_TEXT, false },
+	[STORE_EMAIL_NOT_KEYWORD] = { "NOT " STORE_SQL_HAS_KEYWORD, STORE_COND_TEXT, false },
+	[STORE_EMAIL_HAS_ATTACHMENT] = { "e.has_attachment = " PARAM, STORE_COND_BOOL, true },
+	[STORE_EMAIL_TEXT] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_FROM] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_TO] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_CC] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_BCC] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_SUBJECT] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_BODY] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_HEADER] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_ID_IN] = {
+		ID " IN (SELECT value FROM json_each(" PARAM "))", STORE_COND_IDS, false },
+};
+
+struct store_sort_sql {
+	const char *sql;
+	bool needs_email;
+};
+
+static const struct store_sort_sql store_sort_sqls[] = {
+	[STORE_SORT_RECEIVED_AT] = { RECEIVED, false },
+	[STORE_SORT_SENT_AT] = { "e.sent_at", true },
+	[STORE_SORT_SIZE] = { "e.size", true },
+	[STORE_SORT_FROM] = { "coalesce(e.from_sort, '')", true },
+	[STORE_SORT_TO] = { "coalesce(e.to_sort, '')", true },
+	[STORE_SORT_SUBJECT] = { "coalesce(e.subject, '')", true },
+	[STORE_SORT_HAS_KEYWORD] = { STORE_SQL_HAS_KEYWORD, false },
+	[STORE_SORT_ALL_IN_THREAD_HAVE_KEYWORD] = { STORE_SQL_ALL_IN_THREAD, true },
+	[STORE_SORT_SOME_IN_THREAD_HAVE_KEYWORD] = { STORE_SQL_SOME_IN_THREAD, true },
+};
+
+/* What stands for PARAM: a condition's value, or a sort's keyword. */
+struct store_template_param {
+	const struct store_email_filter *cond;
+	const char *match;
+	const char *keyword;
+};
+
+static void store_cond_param_sql(const struct store_email_filter *f, const char *match,
+				 struct store_sql *q);
+
+static void store_query_template(const struct store_query_plan *plan, const char *sql,
+				 const struct store_template_param *param, struct store_sql *q)
+{
+	bool walk = plan->mailbox_cond != NULL;
+
+	for (const char *p = sql; *p != '\0'; p++) {
+		if (*p == ID[0])
+			strbuf_puts(&q->text, walk ? "em.email_id" : "e.id");
+		else if (*p == RECEIVED[0])
+			strbuf_puts(&q->text, walk ? "em.received_at" : "e.received_at");
+		else if (*p == PARAM[0] && param->cond != NULL)
+			store_cond_param_sql(param->cond, param->match, q);
+		else if (*p == PARAM[0])
+			store_sql_text(q, param->keyword);
+		else
+			strbuf_putc(&q->text, *p);
+	}
+}
+
+static bool store_filter_is_mailbox(const struct store_email_filter *f)
+{
+	return f->op == STORE_FILTER_COND && f->cond == STORE_EMAIL_IN_MAILBOX &&
+	       f->id_count > 0;
+}
+
+static const struct store_email_filter *store_filter_find_mailbox(
+	const struct store_email_filter *f)
+{
+	if (f == NULL || store_filter_is_mailbox(f))
+		return f;
+	for (size_t i = 0; f->op == STORE_FILTER_AND && i < f->child_count; i++) {
+		if (store_filter_is_mailbox(&f->children[i]))
+			return &f->children[i];
+	}
+	return NULL;
+}
+
+static bool store_filter_needs_email(const struct store_email_filter *f)
+{
+	if (f->op == STORE_FILTER_COND)
+		return store_cond_sqls[f->cond].needs_email;
+	for (size_t i = 0; i < f->child_count; i++) {
+		if (store_filter_needs_email(&f->children[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a walk of one mailbox must also read the email rows. */
+static bool store_query_needs_email(const struct store_email_query *q)
+{
+	if (q->collapse_threads || (q->filter != NULL && store_filter_needs_email(q->filter)))
+		return true;
+	for (size_t i = 0; i < q->sort_count; i++) {
+		if (store_sort_sqls[q->sorts[i].key].needs_email)
+			return true;
+	}
+	return false;
+}
+
+/* After store_query_check(). */
+void store_query_plan_init(struct store_query_plan *plan, const struct store_email_query *q)
+{
+	plan->q = q;
+	plan->mailbox_cond = store_filter_find_mailbox(q->filter);
+	plan->join_emails = plan->mailbox_cond == NULL || store_query_needs_email(q);
+}
+
+bool store_query_plan_mailbox_only(const struct store_query_plan *plan)
+{
+	const struct store_email_filter *f = plan->q->filter;
+
+	return plan->mailbox_cond != NULL &&
+	       (f == plan->mailbox_cond || (f->op == STORE_FILTER_AND && f->child_count == 1));
+}
+
+static int store_filter_check(const struct store_email_filter *f, unsigned depth,
+			      size_t *nodes, const char **error_r)
+{
+	const char *problem = NULL;
+
+	if (depth > STORE_QUERY_MAX_DEPTH || ++*nodes > STORE_QUERY_MAX_NODES)
+		problem = "filter too large";
+	else if (f->op == STORE_FILTER_COND &&
+		 (unsigned)f->cond >= STORE_N_ELEMENTS(store_cond_sqls))
+		problem = "unknown condition";
+	else if (f->op != STORE_FILTER_COND && f->child_count > 0 && f->children == NULL)
+		problem = "no children";
+	else if ((unsigned)f->op > STORE_FILTER_NOT)
+		problem = "unknown operator";
+	if (problem != NULL) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "email query", problem);
+		return -1;
+	}
+	for (size_t i = 0; f->op != STORE_FILTER_COND && i < f->child_count; i++) {
+		if (store_filter_check(&f->children[i], depth + 1, nodes, error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int store_query_check(const struct store_email_query *q, const char **error_r)
+{
+	size_t nodes = 0;
+
+	if (q->sort_count > STORE_QUERY_MAX_SORTS || (q->sort_count > 0 && q->sorts == NULL)) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "email query", "bad sorts");
+		return -1;
+	}
+	for (size_t i = 0; i < q->sort_count; i++) {
+		if ((unsigned)q->sorts[i].key > STORE_SORT_SOME_IN_THREAD_HAVE_KEYWORD) {
+			*error_r = store_fail(STORE_ERR_INTERNAL, "email query", "unknown sort");
+			return -1;
+		}
+	}
+	if (q->position > INT64_MAX || q->limit > INT64_MAX || q->anchor_id > INT64_MAX) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "email query", "window out of range");
+		return -1;
+	}
+	return q->filter == NULL ? 0 : store_filter_check(q->filter, 0, &nodes, error_r);
+}
+
+static void store_cond_param_sql(const struct store_email_filter *f, const char *match,
+				 struct store_sql *q)
+{
+	switch (store_cond_sqls[f->cond].param) {
+	case STORE_COND_NUMBER:
+		store_sql_int(q, f->number);
+		break;
+	case STORE_COND_BOOL:
+		store_sql_int(q, f->number != 0);
+		break;
+	case STORE_COND_TEXT:
+		store_sql_text(q, f->text);
+		break;
+	case STORE_COND_MAILBOX:
+		store_sql_int(q, f->id_count > 0 ? (int64_t)f->ids[0] : 0);
+		break;
+	case STORE_COND_IDS:
+		store_sql_ids(q, f->ids, f->id_count);
+		break;
+	case STORE_COND_MATCH:
+		store_sql_text(q, match);
+		break;
+	}
+}
+
+static void store_cond_sql(const struct store_query_plan *plan,
+			   const struct store_email_filter *f, struct store_sql *q)
+{
+	const struct store_cond_sql *c = &store_cond_sqls[f->cond];
+	struct store_template_param param = { .cond = f };
+
+	if (c->param == STORE_COND_MATCH)
+		param.match = store_fts_match(f->cond, f->text, f->header_name);
+	if (c->param == STORE_COND_MATCH && param.match == NULL)
+		/* Text without a word to look for restricts nothing. */
+		strbuf_puts(&q->text, "1");
+	else if (f->cond == STORE_EMAIL_IN_MAILBOX && f->id_count == 0)
+		strbuf_puts(&q->text, "0");
+	else
+		store_query_template(plan, c->sql, &param, q);
+	free((char *)param.match);
+}
+
+static void store_filter_sql(const struct store_query_plan *plan,
+			     const struct store_email_filter *f, struct store_sql *q);
+
+/* The children joined by op ("AND"/"OR"), or empty if there are none
+ * (the mailbox condition the plan walks is left out). */
+static void store_filter_children_sql(const struct store_query_plan *plan,
+				      const struct store_email_filter *f, const char *op,
+				      const char *empty, struct store_sql *q)
+{
+	bool first = true;
+
+	strbuf_putc(&q->text, '(');
+	for (size_t i = 0; i < f->child_count; i++) {
+		if (&f->children[i] == plan->mailbox_cond)
+			continue;
+		if (!first)
+			strbuf_printf(&q->text, " %s ", op);
+		store_filter_sql(plan, &f->children[i], q);
+		first = false;
+	}
+	if (first)
+		strbuf_puts(&q->text, empty);
+	strbuf_putc(&q->text, ')');
+}
+
+static void store_filter_sql(const struct store_query_plan *plan,
+			     const struct store_email_filter *f, struct store_sql *q)
+{
+	switch (f->op) {
+	case STORE_FILTER_COND:
+		store_cond_sql(plan, f, q);
+		break;
+	case STORE_FILTER_AND:
+		store_filter_children_sql(plan, f, "AND", "1", q);
+		break;
+	case STORE_FILTER_OR:
+		store_filter_children_sql(plan, f, "OR", "0", q);
+		break;
+	case STORE_FILTER_NOT:
+		strbuf_puts(&q->text, "NOT ");
+		store_filter_children_sql(plan, f, "OR", "0", q);
+		break;
+	}
+}
+
+void store_query_from_where(const struct store_query_plan *plan, struct store_sql *q)
+{
+	const struct store_email_filter *f = plan->q->filter;
+
+	if (plan->mailbox_cond == NULL) {
+		strbuf_puts(&q->text, " FROM emails e WHERE ");
+		if (f == NULL)
+			strbuf_puts(&q->text, "1");
+		else
+			store_filter_sql(plan, f, q);
+		return;
+	}
+	strbuf_puts(&q->text, plan->join_emails ?
+		    " FROM email_mailboxes em JOIN emails e ON e.id = em.email_id"
+		    " WHERE em.mailbox_id = " : " FROM email_mailboxes em WHERE em.mailbox_id = ");
+	store_sql_int(q, (int64_t)plan->mailbox_cond->ids[0]);
+	if (f != plan->mailbox_cond) {
+		strbuf_puts(&q->text, " AND ");
+		store_filter_sql(plan, f, q);
+	}
+}
+
+const char *store_query_id_column(const struct store_query_plan *plan)
+{
+	return plan->mailbox_cond != NULL ? "em.email_id" : "e.id";
+}
+
+static void store_sort_expr(const struct store_query_plan *plan,
+			    const struct store_email_sort *s, struct store_sql *q)
+{
+	struct store_template_param param = { .keyword = s->keyword };
+
+	store_query_template(plan, store_sort_sqls[s->key].sql, &param, q);
+}
+
+void store_query_order(const struct store_query_plan *plan, struct store_sql *q)
+{
+	strbuf_puts(&q->text, " ORDER BY ");
+	for (size_t i = 0; i < plan->q->sort_count; i++) {
+		store_sort_expr(plan, &plan->q->sorts[i], q);
+		strbuf_puts(&q->text, plan->q->sorts[i].ascending ? " ASC, " : " DESC, ");
+	}
+	strbuf_printf(&q->text, "%s DESC", store_query_id_column(plan));
+}
+
+void store_query_sort_values(const struct store_query_plan *plan, struct store_sql *q)
+{
+	for (size_t i = 0; i < plan->q->sort_count; i++) {
+		if (i > 0)
+			strbuf_puts(&q->text, ", ");
+		store_sort_expr(plan, &plan->q->sorts[i], q);
+	}
+}
+
+/* Lexicographic: sorted before on key i, or equal there and before on
+ * the keys after it; last, ids descending. */
+static void store_query_before_from(const struct store_query_plan *plan, struct store_sql *q,
+				    sqlite3_value *const *values, uint64_t anchor_id, size_t i)
+{
+	const struct store_email_sort *s;
+
+	if (i == plan->q->sort_count) {
+		strbuf_printf(&q->text, "%s > ", store_query_id_column(plan));
+		store_sql_int(q, (int64_t)anchor_id);
+		return;
+	}
+	s = &plan->q->sorts[i];
+	strbuf_putc(&q->text, '(');
+	store_sort_expr(plan, s, q);
+	strbuf_puts(&q->text, s->ascending ? " < " : " > ");
+	store_sql_value(q, values[i]);
+	strbuf_puts(&q->text, " OR (");
+	store_sort_expr(plan, s, q);
+	strbuf_puts(&q->text, " = ");
+	store_sql_value(q, values[i]);
+	strbuf_puts(&q->text, " AND ");
+	store_query_before_from(plan, q, values, anchor_id, i + 1);
+	strbuf_puts(&q->text, "))");
+}
+
+void store_query_before(const struct store_query_plan *plan, struct store_sql *q,
+			sqlite3_value *const *values, uint64_t anchor_id)
+{
+	store_query_before_from(plan, q, values, anchor_id, 0);
+}

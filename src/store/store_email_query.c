@@ -1,0 +1,301 @@
+/* Email/query in SQL: the window is pushed down (LIMIT/OFFSET over an
+ * index walk), the total is counted only when asked (and read from the
+ * mailbox counts when the filter is one mailbox), an anchor's index is
+ * a counting query, and collapsed threads are read in sort order,
+ * keeping the first email of each thread and stopping at the window's
+ * end. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "store/store_mail_private.h"
+
+/* A set of thread ids (never 0): open addressing, linear probing. */
+struct store_id_set {
+	uint64_t *slots;
+	size_t cap, count;
+};
+
+static bool store_id_set_insert(uint64_t *slots, size_t cap, uint64_t id)
+{
+	size_t i = (size_t)((id * 11400714819323198485ULL) >> 20) & (cap - 1);
+
+	while (slots[i] != 0) {
+		if (slots[i] == id)
+			return false;
+		i = (i + 1) & (cap - 1);
+	}
+	slots[i] = id;
+	return true;
+}
+
+/* true if id was not in the set yet. */
+static bool store_id_set_add(struct store_id_set *set, uint64_t id)
+{
+	uint64_t *old = set->slots;
+	size_t old_cap = set->cap;
+
+	if (2 * (set->count + 1) > set->cap) {
+		set->cap = set->cap == 0 ? 256 : set->cap * 2;
+		set->slots = xcalloc(set->cap, sizeof(uint64_t));
+		for (size_t i = 0; i < old_cap; i++) {
+			if (old[i] != 0)
+				store_id_set_insert(set->slots, set->cap, old[i]);
+		}
+		free(old);
+	}
+	if (!store_id_set_insert(set->slots, set->cap, id))
+		return false;
+	set->count++;
+	return true;
+}
+
+static void store_result_push(struct store_email_result *r, size_t *cap, uint64_t id)
+{
+	if (r->count == *cap) {
+		*cap = *cap == 0 ? 64 : *cap * 2;
+		r->ids = xrealloc(r->ids, *cap * sizeof(uint64_t));
+	}
+	r->ids[r->count++] = id;
+}
+
+/* Runs a query whose one row is one number. */
+static int store_sql_number(struct store_account *acct, struct store_sql *q, uint64_t *value_r,
+			    const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int ret;
+
+	if (store_sql_prepare(&acct->db, q, &stmt, error_r) < 0)
+		return -1;
+	ret = sqlite3_step(stmt);
+	if (ret == SQLITE_ROW)
+		*value_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	else
+		*error_r = store_db_error(&acct->db, "email query");
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_ROW ? 0 : -1;
+}
+
+static int store_query_window_flat(struct store_account *acct,
+				   const struct store_query_plan *plan, uint64_t start,
+				   struct store_email_result *r, const char **error_r)
+{
+	struct store_sql q = { 0 };
+	sqlite3_stmt *stmt;
+	size_t cap = 0;
+	int ret;
+
+	strbuf_printf(&q.text, "SELECT %s", store_query_id_column(plan));
+	store_query_from_where(plan, &q);
+	store_query_order(plan, &q);
+	strbuf_puts(&q.text, " LIMIT ");
+	store_sql_int(&q, plan->q->limit == 0 ? -1 : (int64_t)plan->q->limit);
+	strbuf_puts(&q.text, " OFFSET ");
+	store_sql_int(&q, (int64_t)start);
+	ret = store_sql_prepare(&acct->db, &q, &stmt, error_r);
+	store_sql_free(&q);
+	if (ret < 0)
+		return -1;
+	while ((ret = sqlite3_step(stmt)) == SQLITE_ROW)
+		store_result_push(r, &cap, (uint64_t)sqlite3_column_int64(stmt, 0));
+	if (ret != SQLITE_DONE)
+		*error_r = store_db_error(&acct->db, "email query");
+	sqlite3_finalize(stmt);
+	return ret == SQLITE_DONE ? 0 : -1;
+}
+
+/* Reads (email, thread) in sort order; the first row of each thread is
+ * a result, and the window takes those from index start. */
+static int store_query_window_collapsed(struct store_account *acct,
+					const struct store_query_plan *plan, uint64_t start,
+					struct store_email_result *r, const char **error_r)
+{
+	struct store_sql q = { 0 };
+	struct store_id_set seen = { 0 };
+	sqlite3_stmt *stmt;
+	uint64_t index = 0;
+	size_t cap = 0, limit = plan->q->limit;
+	int ret;
+
+	strbuf_printf(&q.text, "SELECT %s, e.thread_id", store_query_id_column(plan));
+	store_query_from_where(plan, &q);
+	store_query_order(plan, &q);
+	ret = store_sql_prepare(&acct->db, &q, &stmt, error_r);
+	store_sql_free(&q);
+	if (ret < 0)
+		return -1;
+	while ((limit == 0 || r->count < limit) && (ret = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (!store_id_set_add(&seen, (uint64_t)sqlite3_column_int64(stmt, 1)))
+			continue;
+		if (index++ >= start)
+			store_result_push(r, &cap, (uint64_t)sqlite3_column_int64(stmt, 0));
+	}
+	if (ret != SQLITE_DONE && ret != SQLITE_ROW)
+		*error_r = store_db_error(&acct->db, "email query");
+	sqlite3_finalize(stmt);
+	free(seen.slots);
+	return ret == SQLITE_DONE || ret == SQLITE_ROW ? 0 : -1;
+}
+
+static int store_query_mailbox_total(struct store_account *acct,
+				     const struct store_query_plan *plan, uint64_t *total_r,
+				     const char **error_r)
+{
+	struct store_mailbox mb;
+	int ret = store_mailbox_get(acct, plan->mailbox_cond->ids[0], &mb);
+
+	*total_r = 0;
+	if (ret < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "email query", "cannot read the mailbox");
+		return -1;
+	}
+	if (ret > 0) {
+		*total_r = plan->q->collapse_threads ? mb.total_threads : mb.total_emails;
+		store_mailbox_clear(&mb);
+	}
+	return 0;
+}
+
+static int store_query_total(struct store_account *acct, const struct store_query_plan *plan,
+			     uint64_t *total_r, const char **error_r)
+{
+	struct store_sql q = { 0 };
+	int ret;
+
+	if (store_query_plan_mailbox_only(plan))
+		return store_query_mailbox_total(acct, plan, total_r, error_r);
+	strbuf_puts(&q.text, plan->q->collapse_threads ?
+		    "SELECT count(DISTINCT e.thread_id)" : "SELECT count(*)");
+	store_query_from_where(plan, &q);
+	ret = store_sql_number(acct, &q, total_r, error_r);
+	store_sql_free(&q);
+	return ret;
+}
+
+/* The anchor's place: how many results sort before it (threads, when
+ * collapsed). With collapsed threads the anchor is a result only when
+ * no email of its thread in the filtered set sorts before it. */
+static int store_query_anchor_count(struct store_account *acct,
+				    const struct store_query_plan *plan,
+				    sqlite3_value *const *values, uint64_t thread_id,
+				    uint64_t *index_r, bool *found_r, const char **error_r)
+{
+	struct store_sql q = { 0 };
+	uint64_t earlier = 0;
+	int ret = 0;
+
+	if (plan->q->collapse_threads) {
+		strbuf_puts(&q.text, "SELECT count(*)");
+		store_query_from_where(plan, &q);
+		strbuf_puts(&q.text, " AND e.thread_id = ");
+		store_sql_int(&q, (int64_t)thread_id);
+		strbuf_puts(&q.text, " AND ");
+		store_query_before(plan, &q, values, plan->q->anchor_id);
+		ret = store_sql_number(acct, &q, &earlier, error_r);
+		store_sql_free(&q);
+	}
+	*found_r = ret == 0 && earlier == 0;
+	if (ret < 0 || !*found_r)
+		return ret;
+	strbuf_puts(&q.text, plan->q->collapse_threads ?
+		    "SELECT count(DISTINCT e.thread_id)" : "SELECT count(*)");
+	store_query_from_where(plan, &q);
+	strbuf_puts(&q.text, " AND ");
+	store_query_before(plan, &q, values, plan->q->anchor_id);
+	ret = store_sql_number(acct, &q, index_r, error_r);
+	store_sql_free(&q);
+	return ret;
+}
+
+/* Reads the anchor's thread and sort values, if it is in the filtered
+ * set, and counts what sorts before it. */
+static int store_query_anchor(struct store_account *acct, const struct store_query_plan *plan,
+			      uint64_t *index_r, bool *found_r, const char **error_r)
+{
+	size_t n = plan->q->sort_count;
+	sqlite3_value *values[STORE_QUERY_MAX_SORTS];
+	struct store_sql q = { 0 };
+	sqlite3_stmt *stmt;
+	uint64_t thread_id;
+	int ret;
+
+	strbuf_puts(&q.text, plan->q->collapse_threads ? "SELECT e.thread_id" : "SELECT 0");
+	strbuf_puts(&q.text, n > 0 ? ", " : "");
+	store_query_sort_values(plan, &q);
+	store_query_from_where(plan, &q);
+	strbuf_printf(&q.text, " AND %s = ", store_query_id_column(plan));
+	store_sql_int(&q, (int64_t)plan->q->anchor_id);
+	ret = store_sql_prepare(&acct->db, &q, &stmt, error_r);
+	store_sql_free(&q);
+	if (ret < 0)
+		return -1;
+	if ((ret = sqlite3_step(stmt)) != SQLITE_ROW) {
+		if (ret != SQLITE_DONE)
+			*error_r = store_db_error(&acct->db, "email query anchor");
+		sqlite3_finalize(stmt);
+		*found_r = false;
+		return ret == SQLITE_DONE ? 0 : -1;
+	}
+	thread_id = (uint64_t)sqlite3_column_int64(stmt, 0);
+	for (size_t i = 0; i < n; i++)
+		values[i] = sqlite3_value_dup(sqlite3_column_value(stmt, (int)i + 1));
+	sqlite3_finalize(stmt);
+	ret = store_query_anchor_count(acct, plan, values, thread_id, index_r, found_r, error_r);
+	for (size_t i = 0; i < n; i++)
+		sqlite3_value_free(values[i]);
+	return ret;
+}
+
+static int store_query_run(struct store_account *acct, const struct store_query_plan *plan,
+			   struct store_email_result *r, const char **error_r)
+{
+	const struct store_email_query *q = plan->q;
+	uint64_t start = q->position, index;
+	bool found = true;
+	int ret;
+
+	if (q->anchor_id != 0) {
+		if (store_query_anchor(acct, plan, &index, &found, error_r) < 0)
+			return -1;
+		r->anchor_found = found;
+		if (!found)
+			return 0;
+		if (q->anchor_offset < 0 && (uint64_t)-(q->anchor_offset + 1) >= index)
+			start = 0;
+		else
+			start = index + (uint64_t)q->anchor_offset;
+	}
+	r->position = start;
+	ret = q->collapse_threads ? store_query_window_collapsed(acct, plan, start, r, error_r) :
+				    store_query_window_flat(acct, plan, start, r, error_r);
+	if (ret == 0 && q->calculate_total)
+		ret = store_query_total(acct, plan, &r->total, error_r);
+	return ret;
+}
+
+int store_email_query(struct store_account *acct, const struct store_email_query *q,
+		      struct store_email_result *result_r, const char **error_r)
+{
+	struct store_query_plan plan;
+	bool own = acct->txn == STORE_TXN_NONE;
+	int ret;
+
+	memset(result_r, 0, sizeof(*result_r));
+	if (store_query_check(q, error_r) < 0)
+		return -1;
+	store_query_plan_init(&plan, q);
+	if (own && store_txn_begin(acct, false, error_r) < 0)
+		return -1;
+	if (!own && store_fts_flush(acct, error_r) < 0)
+		return -1;
+	ret = store_query_run(acct, &plan, result_r, error_r);
+	if (own)
+		ret = store_txn_end(acct, true, ret, error_r);
+	if (ret < 0) {
+		free(result_r->ids);
+		memset(result_r, 0, sizeof(*result_r));
+	}
+	return ret;
+}

@@ -1,0 +1,295 @@
+/* The full-text index (FTS5, unicode61 with diacritics removed) and the
+ * MATCH expressions of the text conditions.
+ *
+ * User text never reaches FTS5 as syntax: it is cut into words at white
+ * space and each word becomes a quoted phrase (quotes doubled), with a
+ * prefix star when it has three characters or more, so "a OR b",
+ * "NEAR(", "col:x" or a stray quote are just words. The index stores its own copy of the text: SQLite 3.40 has no
+ * contentless_delete, and a destroy must be able to remove the row.
+ * Prefix indexes are left out: they made indexing twice as slow, and a
+ * prefix query over the term list stays fast. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+#include "store/store_mail_private.h"
+
+/* Text beyond this per field is not indexed. */
+#define STORE_FTS_MAX_FIELD (1024 * 1024)
+/* Queued text beyond this is indexed at once rather than at commit. */
+#define STORE_FTS_MAX_PENDING (16 * 1024 * 1024)
+#define STORE_FTS_FIELDS 8
+/* Words of one condition beyond these are ignored. */
+#define STORE_FTS_MAX_WORDS 32
+#define STORE_FTS_MAX_WORD 256
+/* Words of fewer characters match whole terms only. */
+#define STORE_FTS_MIN_PREFIX 3
+
+/* Every statement that may need a statement journal makes FTS5 write
+ * out its pending terms as a new segment, so rows indexed one by one
+ * between other writes cost a segment (and merges) each. Rows are
+ * queued instead and indexed together. */
+struct store_fts_row {
+	uint64_t email_id;
+	char *fields[STORE_FTS_FIELDS];
+};
+
+struct store_fts_pending {
+	struct store_fts_row *rows;
+	size_t count, cap;
+	size_t bytes;
+};
+
+/* A copy of at most STORE_FTS_MAX_FIELD bytes of text, cut on a UTF-8
+ * character boundary. */
+static char *store_fts_copy(const char *text, size_t *bytes)
+{
+	size_t len;
+
+	if (text == NULL)
+		return NULL;
+	len = strlen(text);
+	if (len > STORE_FTS_MAX_FIELD) {
+		len = STORE_FTS_MAX_FIELD;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
+	*bytes += len;
+	return xstrndup(text, len);
+}
+
+static void store_fts_rows_free(struct store_fts_pending *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		for (size_t j = 0; j < STORE_FTS_FIELDS; j++)
+			free(p->rows[i].fields[j]);
+	}
+	p->count = 0;
+	p->bytes = 0;
+}
+
+void store_fts_discard(struct store_account *acct)
+{
+	struct store_fts_pending *p = acct->fts_pending;
+
+	if (p == NULL)
+		return;
+	acct->fts_pending = NULL;
+	store_fts_rows_free(p);
+	free(p->rows);
+	free(p);
+}
+
+static int store_fts_insert_row(struct store_account *acct, const struct store_fts_row *row,
+				const char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO email_fts (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc,"
+		" body, attachments, headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)row->email_id);
+	for (int i = 0; i < STORE_FTS_FIELDS; i++) {
+		if (row->fields[i] != NULL)
+			sqlite3_bind_text(stmt, i + 2, row->fields[i], -1, SQLITE_STATIC);
+	}
+	return store_db_run(&acct->db, stmt, "fts insert", error_r);
+}
+
+int store_fts_flush(struct store_account *acct, const char **error_r)
+{
+	struct store_fts_pending *p = acct->fts_pending;
+	int ret = 0;
+
+	if (p == NULL || p->count == 0)
+		return 0;
+	for (size_t i = 0; i < p->count && ret == 0; i++)
+		ret = store_fts_insert_row(acct, &p->rows[i], error_r);
+	store_fts_rows_free(p);
+	return ret;
+}
+
+int store_fts_insert(struct store_account *acct, uint64_t email_id,
+		     const struct store_email_text *text, const char **error_r)
+{
+	const char *fields[STORE_FTS_FIELDS] = {
+		text->subject, text->from, text->to, text->cc, text->bcc, text->body,
+		text->attachments, text->headers,
+	};
+	struct store_fts_pending *p = acct->fts_pending;
+	struct store_fts_row *row;
+
+	if (p == NULL)
+		p = acct->fts_pending = xcalloc(1, sizeof(*p));
+	if (p->count == p->cap) {
+		p->cap = p->cap == 0 ? 64 : p->cap * 2;
+		p->rows = xrealloc(p->rows, p->cap * sizeof(*p->rows));
+	}
+	row = &p->rows[p->count++];
+	row->email_id = email_id;
+	for (size_t i = 0; i < STORE_FTS_FIELDS; i++)
+		row->fields[i] = store_fts_copy(fields[i], &p->bytes);
+	return p->bytes > STORE_FTS_MAX_PENDING ? store_fts_flush(acct, error_r) : 0;
+}
+
+int store_fts_delete(struct store_account *acct, uint64_t email_id, const char **error_r)
+{
+	static const char sql[] = "DELETE FROM email_fts WHERE rowid = ?1";
+	sqlite3_stmt *stmt;
+
+	if (store_fts_flush(acct, error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)email_id);
+	return store_db_run(&acct->db, stmt, "fts delete", error_r);
+}
+
+/* The column filter of each text condition. */
+static const char *store_fts_columns(enum store_email_cond cond)
+{
+	switch (cond) {
+	case STORE_EMAIL_FROM:
+		return "addr_from";
+	case STORE_EMAIL_TO:
+		return "addr_to";
+	case STORE_EMAIL_CC:
+		return "addr_cc";
+	case STORE_EMAIL_BCC:
+		return "addr_bcc";
+	case STORE_EMAIL_SUBJECT:
+		return "subject";
+	case STORE_EMAIL_BODY:
+		return "{body attachments}";
+	case STORE_EMAIL_HEADER:
+		return "headers";
+	default:
+		return "{subject addr_from addr_to addr_cc addr_bcc body attachments}";
+	}
+}
+
+static bool store_fts_space(unsigned char c)
+{
+	return c <= ' ' || c == 0x7f;
+}
+
+/* Whether the word has something the tokenizer keeps: a letter or
+ * digit, or any non-ASCII character. */
+static bool store_fts_has_token(const char *word, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)word[i];
+
+		if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			return true;
+	}
+	return false;
+}
+
+/* The next word of *p (bounded, cut on a character boundary) that
+ * has something to look for, or NULL. */
+static const char *store_fts_next_word(const char **p, size_t *len_r)
+{
+	const char *start;
+	size_t len;
+
+	while (**p != '\0') {
+		while (**p != '\0' && store_fts_space((unsigned char)**p))
+			(*p)++;
+		for (start = *p; **p != '\0' && !store_fts_space((unsigned char)**p); (*p)++)
+			;
+		len = (size_t)(*p - start);
+		if (len > STORE_FTS_MAX_WORD)
+			len = STORE_FTS_MAX_WORD;
+		while (len > 0 && ((unsigned char)start[len] & 0xc0) == 0x80)
+			len--;
+		if (len > 0 && store_fts_has_token(start, len)) {
+			*len_r = len;
+			return start;
+		}
+	}
+	return NULL;
+}
+
+/* Short words would expand to too many terms as prefixes. */
+static bool store_fts_is_prefix(const char *word, size_t len)
+{
+	size_t chars = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (((unsigned char)word[i] & 0xc0) != 0x80)
+			chars++;
+	}
+	return chars >= STORE_FTS_MIN_PREFIX;
+}
+
+/* Appends word as the inside of an FTS5 string: quotes doubled. */
+static void store_fts_put_word(struct strbuf *b, const char *word, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (word[i] == '"')
+			strbuf_putc(b, '"');
+		strbuf_putc(b, word[i]);
+	}
+}
+
+/* Appends the words of text: each a phrase of its own if separate (a
+ * prefix phrase when long enough), else all in the open phrase. Returns
+ * how many words there are now; *last_prefix_r says whether the last
+ * one is long enough to be a prefix. */
+static size_t store_fts_put_words(struct strbuf *b, const char *text, bool separate,
+				  size_t kept, bool *last_prefix_r)
+{
+	const char *word;
+	size_t len;
+
+	while (kept < STORE_FTS_MAX_WORDS && (word = store_fts_next_word(&text, &len)) != NULL) {
+		if (kept > 0)
+			strbuf_putc(b, ' ');
+		if (separate)
+			strbuf_putc(b, '"');
+		store_fts_put_word(b, word, len);
+		*last_prefix_r = store_fts_is_prefix(word, len);
+		if (separate)
+			strbuf_puts(b, *last_prefix_r ? "\"*" : "\"");
+		kept++;
+	}
+	return kept;
+}
+
+/* A header condition is one phrase: the field's name, then the words
+ * of its value. */
+static size_t store_fts_put_header(struct strbuf *b, const char *header_name, const char *text)
+{
+	bool prefix = false;
+	size_t kept;
+
+	strbuf_putc(b, '"');
+	kept = store_fts_put_words(b, header_name != NULL ? header_name : "", false, 0, &prefix);
+	if (text != NULL)
+		kept = store_fts_put_words(b, text, false, kept, &prefix);
+	strbuf_puts(b, prefix ? "\"*" : "\"");
+	return kept;
+}
+
+char *store_fts_match(enum store_email_cond cond, const char *text, const char *header_name)
+{
+	struct strbuf b = { 0 };
+	bool prefix;
+	size_t kept;
+
+	strbuf_printf(&b, "%s : (", store_fts_columns(cond));
+	if (cond == STORE_EMAIL_HEADER)
+		kept = store_fts_put_header(&b, header_name, text);
+	else
+		kept = store_fts_put_words(&b, text != NULL ? text : "", true, 0, &prefix);
+	if (kept == 0) {
+		strbuf_free(&b);
+		return NULL;
+	}
+	strbuf_putc(&b, ')');
+	return strbuf_steal(&b);
+}

@@ -1,0 +1,181 @@
+#ifndef TERN_STORE_MAIL_PRIVATE_H
+#define TERN_STORE_MAIL_PRIVATE_H
+
+/* Internals of the email store, shared by the store_email*.c,
+ * store_thread.c, store_membership.c and store_fts.c files. */
+
+#include "core/strbuf.h"
+#include "store/store_mail.h"
+#include "store/store_private.h"
+
+/* Threading keys kept per email: its own Message-ID and at most this
+ * many of the ids it refers to (the first and the last halves). */
+#define STORE_EMAIL_MAX_REFS 64
+#define STORE_EMAIL_MAX_MSGID_LEN 998
+/* Bounds of a query's filter tree. */
+#define STORE_QUERY_MAX_DEPTH 32
+#define STORE_QUERY_MAX_NODES 1024
+#define STORE_QUERY_MAX_SORTS 16
+
+/* ---- mailbox counts (store_mailbox.c) ---- */
+
+struct store_mailbox_delta {
+	int64_t total_emails, unread_emails, total_threads, unread_threads;
+};
+
+/* 0 if the mailbox exists, else -1 (STORE_ERR_NOT_FOUND). */
+int store_mailbox_check(struct store_account *acct, uint64_t mailbox_id, const char **error_r);
+/* Adds d to the counts of mailbox_id, which takes a new modseq and a
+ * change record. With uid_r, also allocates the mailbox's next UID.
+ * Fails with STORE_ERR_NOT_FOUND if there is no such mailbox. */
+int store_mailbox_counts_add(struct store_account *acct, uint64_t mailbox_id,
+			     const struct store_mailbox_delta *d, uint32_t *uid_r,
+			     const char **error_r);
+
+/* ---- memberships (store_membership.c) ---- */
+
+/* What the membership code needs to know of an email. */
+struct store_email_ref {
+	uint64_t id;
+	uint64_t thread_id;
+	int64_t received_at;
+	bool unread;
+};
+
+/* Puts the email into mailbox_id with a new UID; counts follow. */
+int store_membership_add(struct store_account *acct, const struct store_email_ref *ref,
+			 uint64_t mailbox_id, uint64_t modseq, struct store_email_mailbox *m_r,
+			 const char **error_r);
+int store_membership_remove(struct store_account *acct, const struct store_email_ref *ref,
+			    uint64_t mailbox_id, const char **error_r);
+/* The email's unread state changed by delta (+1/-1): the counts of
+ * each of its mailboxes follow. */
+int store_membership_unread(struct store_account *acct, const struct store_email_ref *ref,
+			    int delta, const char **error_r);
+/* Every membership of the email takes modseq (its flags changed). */
+int store_membership_touch(struct store_account *acct, uint64_t email_id, uint64_t modseq,
+			   const char **error_r);
+/* The mailbox ids of email_id, ascending. */
+int store_membership_list(struct store_account *acct, uint64_t email_id,
+			  struct store_email_mailbox **list_r, size_t *count_r,
+			  const char **error_r);
+/* Moves the per-mailbox counts of thread from onto thread to. */
+int store_membership_merge_threads(struct store_account *acct, uint64_t from, uint64_t to,
+				   const char **error_r);
+
+/* ---- threads (store_thread.c) ---- */
+
+/* 64-bit hash of a base subject, as stored in email_msgids. */
+int64_t store_thread_subject_hash(const char *thread_subject);
+/* Finds (merging several into one) or creates the thread of a new
+ * email from its threading keys. */
+int store_thread_assign(struct store_account *acct, const char *thread_subject,
+			char *const *keys, size_t key_count, uint64_t *thread_id_r,
+			bool *created_r, const char **error_r);
+/* Records the threading keys of a new email. */
+int store_thread_keys_add(struct store_account *acct, uint64_t email_id,
+			  const char *thread_subject, char *const *keys, size_t key_count,
+			  const char **error_r);
+int store_thread_keys_remove(struct store_account *acct, uint64_t email_id,
+			     const char *thread_subject, char *const *keys, size_t key_count,
+			     const char **error_r);
+/* The thread changed (an email joined or left); destroys it when it
+ * has no email left. */
+int store_thread_touch(struct store_account *acct, uint64_t thread_id, bool created,
+		       const char **error_r);
+
+/* ---- emails (store_email*.c) ---- */
+
+/* Returns ret; a failure after a write's checks passed breaks the
+ * transaction (a half-done change is never committed). */
+int store_mail_written(struct store_account *acct, int ret);
+
+/* store_email_get() with the reason of a failure. */
+int store_email_read(struct store_account *acct, uint64_t id, unsigned what,
+		     struct store_email *e, const char **error_r);
+/* Neither $seen nor $draft. */
+bool store_email_unread(const struct store_email *e);
+int store_email_keywords_insert(struct store_account *acct, uint64_t email_id,
+				char *const *keywords, size_t count, const char **error_r);
+/* Adds delta to the account's bytes of live emails. */
+int store_email_bytes_add(struct store_account *acct, int64_t delta, const char **error_r);
+/* Destroys the emails only in the mailbox and takes the others out of
+ * it (before the mailbox itself goes). */
+int store_mailbox_drop_emails(struct store_account *acct, uint64_t mailbox_id,
+			      const char **error_r);
+
+
+/* The keys stored for e: message_id, then the usable refs (bounded,
+ * without duplicates). The strings are borrowed from e. */
+size_t store_email_keys(const struct store_email *e, char **keys, size_t max);
+/* Splits the refs column back into e->refs. */
+void store_email_refs_parse(struct store_email *e, const char *text);
+
+/* ---- full text (store_fts.c) ---- */
+
+/* Queues the row: it is indexed before the transaction commits. */
+int store_fts_insert(struct store_account *acct, uint64_t email_id,
+		     const struct store_email_text *text, const char **error_r);
+int store_fts_delete(struct store_account *acct, uint64_t email_id, const char **error_r);
+/* The FTS5 MATCH expression of a text condition: the user's words,
+ * each quoted as a prefix phrase (no FTS5 syntax gets through), within
+ * the condition's columns. NULL when the text has no word. */
+char *store_fts_match(enum store_email_cond cond, const char *text, const char *header_name);
+
+/* ---- SQL text with bound parameters (store_email_sql.c) ---- */
+
+enum store_sql_param_kind { STORE_SQL_INT, STORE_SQL_TEXT, STORE_SQL_VALUE };
+
+struct store_sql_param {
+	enum store_sql_param_kind kind;
+	int64_t number;
+	char *text;			/* owned */
+	const sqlite3_value *value;	/* borrowed */
+};
+
+struct store_sql {
+	struct strbuf text;
+	struct store_sql_param *params;
+	size_t count, cap;
+};
+
+/* Append a parameter placeholder and its value. */
+void store_sql_int(struct store_sql *q, int64_t number);
+void store_sql_text(struct store_sql *q, const char *text);
+void store_sql_value(struct store_sql *q, const sqlite3_value *value);
+/* A JSON array of ids, for json_each(). */
+void store_sql_ids(struct store_sql *q, const uint64_t *ids, size_t count);
+/* Prepares (uncached) and binds q. */
+int store_sql_prepare(struct store_db *db, const struct store_sql *q, sqlite3_stmt **stmt_r,
+		      const char **error_r);
+void store_sql_free(struct store_sql *q);
+
+/* ---- query building (store_email_filter.c) ---- */
+
+struct store_query_plan {
+	const struct store_email_query *q;
+	/* A mailbox condition every result meets: the query then walks
+	 * that mailbox's memberships (alias em) instead of all emails. */
+	const struct store_email_filter *mailbox_cond;
+	bool join_emails;	/* the email rows (alias e) are read */
+};
+
+void store_query_plan_init(struct store_query_plan *plan, const struct store_email_query *q);
+/* Whether the filter is exactly one mailbox condition. */
+bool store_query_plan_mailbox_only(const struct store_query_plan *plan);
+/* Checks the filter's bounds. */
+int store_query_check(const struct store_email_query *q, const char **error_r);
+/* " FROM ... WHERE ..." of the filtered set. */
+void store_query_from_where(const struct store_query_plan *plan, struct store_sql *q);
+/* The email id and thread id columns. */
+const char *store_query_id_column(const struct store_query_plan *plan);
+/* " ORDER BY ..." of the sorts, ties by id descending. */
+void store_query_order(const struct store_query_plan *plan, struct store_sql *q);
+/* "expr1, expr2, ..." of the sort values. */
+void store_query_sort_values(const struct store_query_plan *plan, struct store_sql *q);
+/* A condition true of the rows sorted before the anchor, whose sort
+ * values are given (sort_count of them) and whose id is anchor_id. */
+void store_query_before(const struct store_query_plan *plan, struct store_sql *q,
+			sqlite3_value *const *values, uint64_t anchor_id);
+
+#endif
