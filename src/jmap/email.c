@@ -176,5 +176,6 @@ const struct jmap_type jmap_email_type = {
 	.sort_props = jmap_email_sort_props,
 	.comparator_args = jmap_email_comparator_args,
 	.query = jmap_email_query,
+	.query_changes_related = jmap_email_query_changes_related,
 	.methods = email_methods,
 };

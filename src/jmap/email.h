@@ -37,6 +37,10 @@ int email_part_blob_open(struct store_account *acct, const char *blob_id, uint64
 /* email_query.c: Email/query's hooks. */
 int jmap_email_filter_check(json_object *condition, const char **error_type_r);
 int jmap_email_query(struct jmap_call *call, struct jmap_query *query);
+/* Email/queryChanges: every email of the threads that changed. */
+int jmap_email_query_changes_related(struct jmap_call *call, uint64_t since,
+				     const struct store_change *changes, size_t count,
+				     uint64_t **ids_r, size_t *count_r);
 extern const char *const jmap_email_sort_props[];
 /* Email/query's extra arguments (collapseThreads) and the Comparator's
  * "keyword", for the type's query_args and comparator_args. */

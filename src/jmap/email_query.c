@@ -595,12 +595,83 @@ int jmap_email_query(struct jmap_call *call, struct jmap_query *query)
 		return -1;
 	}
 	/* When another email of the thread changes, this one may enter,
-	 * leave or move: /queryChanges sees only the changed emails. */
-	query->can_calculate_changes = !b.thread_dependent && !b.query.collapse_threads;
+	 * leave or move: jmap_email_query_changes_related() hands the
+	 * generic /queryChanges the rest of each changed thread. */
+	query->can_calculate_changes = true;
+	query->related_changes = b.thread_dependent || b.query.collapse_threads;
 	if (query->may_window)
 		ret = email_query_windowed(call, query, &b.query);
 	else
 		ret = email_query_all(call, query, &b.query);
 	email_query_build_clear(&b);
 	return ret;
+}
+
+/* Threads touched since `since`: those of the changed emails that still
+ * exist, and those with a change record (a destroyed email's thread). */
+static int email_related_threads(struct jmap_call *call, uint64_t since,
+				 const struct store_change *changes, size_t count,
+				 uint64_t **threads_r, size_t *thread_count_r)
+{
+	uint64_t *ids = xcalloc(count + 1, sizeof(*ids)), *threads;
+	struct store_change *thread_changes;
+	struct store_email *emails;
+	size_t n = 0, thread_count, tn = 0;
+	const char *error;
+	bool more;
+
+	for (size_t i = 0; i < count; i++) {
+		if (!changes[i].destroyed)
+			ids[n++] = changes[i].id;
+	}
+	if (store_email_get_many(call->acct, ids, n, 0, &emails, &error) < 0 ||
+	    store_changes(call->acct, STORE_TYPE_THREAD, since, 0, &thread_changes, &thread_count,
+			  &more, &error) < 0) {
+		free(ids);
+		return jmap_call_error(call, "serverFail", "%s", error);
+	}
+	threads = xcalloc(n + thread_count + 1, sizeof(*threads));
+	for (size_t i = 0; i < n; i++) {
+		if (emails[i].id != 0)
+			threads[tn++] = emails[i].thread_id;
+	}
+	for (size_t i = 0; i < thread_count; i++) {
+		if (!thread_changes[i].destroyed)
+			threads[tn++] = thread_changes[i].id;
+	}
+	store_email_list_free(&emails, n);
+	free(thread_changes);
+	free(ids);
+	*threads_r = threads;
+	*thread_count_r = tn;
+	return 0;
+}
+
+int jmap_email_query_changes_related(struct jmap_call *call, uint64_t since,
+				     const struct store_change *changes, size_t count,
+				     uint64_t **ids_r, size_t *count_r)
+{
+	uint64_t *threads, *out = NULL;
+	size_t thread_count, n = 0, cap = 0;
+
+	if (email_related_threads(call, since, changes, count, &threads, &thread_count) < 0)
+		return -1;
+	for (size_t i = 0; i < thread_count; i++) {
+		uint64_t *members;
+		size_t member_count;
+
+		if (store_thread_get(call->acct, threads[i], &members, &member_count) <= 0)
+			continue;
+		if (n + member_count > cap) {
+			cap = (n + member_count) * 2;
+			out = xrealloc(out, cap * sizeof(*out));
+		}
+		memcpy(out + n, members, member_count * sizeof(*members));
+		n += member_count;
+		free(members);
+	}
+	free(threads);
+	*ids_r = out;
+	*count_r = n;
+	return 0;
 }

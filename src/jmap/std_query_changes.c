@@ -109,7 +109,47 @@ static int qc_added_compare(const void *a, const void *b)
 	return (ia > ib) - (ia < ib);
 }
 
-static int qc_collect(struct jmap_call *call, uint64_t since, json_object *ids,
+static int qc_u64_compare(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool qc_changed(const struct store_change *list, size_t count, uint64_t id)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (list[i].id == id)
+			return true;
+	}
+	return false;
+}
+
+/* The type's related objects count as updated (not created): removed,
+ * and added back where they are now. */
+static int qc_collect_related(struct jmap_call *call, uint64_t since, json_object *ids,
+			      struct qc_state *st, const struct store_change *list, size_t count)
+{
+	const struct jmap_type *type = call->def->type;
+	uint64_t *related;
+	size_t n;
+
+	if (type->query_changes_related(call, since, list, count, &related, &n) < 0)
+		return -1;
+	qsort(related, n, sizeof(*related), qc_u64_compare);
+	st->added = xrealloc(st->added, (st->added_count + n + 1) * sizeof(*st->added));
+	for (size_t i = 0; i < n; i++) {
+		struct store_change c = { .id = related[i] };
+
+		if ((i > 0 && related[i] == related[i - 1]) || qc_changed(list, count, c.id))
+			continue;
+		qc_record(type, &c, st, ids);
+	}
+	free(related);
+	return 0;
+}
+
+static int qc_collect(struct jmap_call *call, uint64_t since, json_object *ids, bool related,
 		      struct qc_state *st)
 {
 	const struct jmap_type *type = call->def->type;
@@ -117,6 +157,7 @@ static int qc_collect(struct jmap_call *call, uint64_t since, json_object *ids,
 	size_t count;
 	const char *error;
 	bool more;
+	int ret = 0;
 
 	if (store_changes(call->acct, type->store_type, since, 0, &list, &count, &more, &error) < 0)
 		return jmap_call_error(call, "serverFail", "changes: %s", error);
@@ -124,9 +165,11 @@ static int qc_collect(struct jmap_call *call, uint64_t since, json_object *ids,
 	st->added = xcalloc(count + 1, sizeof(*st->added));
 	for (size_t i = 0; i < count; i++)
 		qc_record(type, &list[i], st, ids);
+	if (related && type->query_changes_related != NULL)
+		ret = qc_collect_related(call, since, ids, st, list, count);
 	free(list);
 	qsort(st->added, st->added_count, sizeof(*st->added), qc_added_compare);
-	return 0;
+	return ret;
 }
 
 static json_object *qc_response(struct jmap_call *call, const struct jmap_query *q,
@@ -169,7 +212,7 @@ static int qc_run(struct jmap_call *call, struct jmap_query *q, struct qc_state 
 	if (!q->can_calculate_changes)
 		return jmap_call_error(call, "cannotCalculateChanges", NULL);
 	qc_index_build(st, q->ids);
-	if (qc_up_to(call, q, st) < 0 || qc_collect(call, since, q->ids, st) < 0)
+	if (qc_up_to(call, q, st) < 0 || qc_collect(call, since, q->ids, q->related_changes, st) < 0)
 		return -1;
 	if (max_changes >= 0 &&
 	    json_object_array_length(st->removed) + st->added_count > (size_t)max_changes)

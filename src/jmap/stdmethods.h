@@ -66,6 +66,9 @@ struct jmap_query {
 	/* out: false when the result depends on more than the changed
 	 * objects themselves (e.g. sortAsTree) */
 	bool can_calculate_changes;
+	/* out: /queryChanges must also follow the type's related objects
+	 * (query_changes_related) for this query */
+	bool related_changes;
 
 	/* A type with many objects may apply the window itself (in SQL).
 	 * In: may_window is set only by /query, with the window asked for
@@ -134,6 +137,14 @@ struct jmap_type {
 	 * (Email's "keyword"), with their JSON types; terminated by {NULL} */
 	const struct jmap_arg *comparator_args;
 	int (*query)(struct jmap_call *call, struct jmap_query *query);
+	/* /queryChanges (optional): objects whose place in a result may
+	 * have moved although they did not change themselves (the other
+	 * emails of a changed email's thread, under collapseThreads or a
+	 * thread keyword condition). Returns 0 and a caller-owned array of
+	 * store ids (duplicates allowed), or -1 with a method error set. */
+	int (*query_changes_related)(struct jmap_call *call, uint64_t since,
+				     const struct store_change *changes, size_t count,
+				     uint64_t **ids_r, size_t *count_r);
 
 	unsigned flags;			/* enum jmap_type_flags */
 
