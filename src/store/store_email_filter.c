@@ -331,6 +331,22 @@ void store_query_from_where(const struct store_query_plan *plan, struct store_sq
 	}
 }
 
+bool store_query_text_count(const struct store_query_plan *plan, struct store_sql *q)
+{
+	const struct store_email_filter *f = plan->q->filter;
+	char *match;
+
+	if (f == NULL || f->op != STORE_FILTER_COND || plan->q->collapse_threads ||
+	    store_cond_sqls[f->cond].param != STORE_COND_MATCH)
+		return false;
+	if ((match = store_fts_match(f->cond, f->text, f->header_name)) == NULL)
+		return false;
+	strbuf_puts(&q->text, "SELECT count(*) FROM email_fts WHERE email_fts MATCH ");
+	store_sql_text(q, match);
+	free(match);
+	return true;
+}
+
 const char *store_query_id_column(const struct store_query_plan *plan)
 {
 	return plan->mailbox_cond != NULL ? "em.email_id" : "e.id";

@@ -166,9 +166,11 @@ static int store_query_total(struct store_account *acct, const struct store_quer
 
 	if (store_query_plan_mailbox_only(plan))
 		return store_query_mailbox_total(acct, plan, total_r, error_r);
-	strbuf_puts(&q.text, plan->q->collapse_threads ?
-		    "SELECT count(DISTINCT e.thread_id)" : "SELECT count(*)");
-	store_query_from_where(plan, &q);
+	if (!store_query_text_count(plan, &q)) {
+		strbuf_puts(&q.text, plan->q->collapse_threads ?
+			    "SELECT count(DISTINCT e.thread_id)" : "SELECT count(*)");
+		store_query_from_where(plan, &q);
+	}
 	ret = store_sql_number(acct, &q, total_r, error_r);
 	store_sql_free(&q);
 	return ret;
@@ -266,6 +268,8 @@ static int store_query_run(struct store_account *acct, const struct store_query_
 			start = 0;
 		else
 			start = index + (uint64_t)q->anchor_offset;
+		if (start > INT64_MAX)
+			start = INT64_MAX;
 	}
 	r->position = start;
 	ret = q->collapse_threads ? store_query_window_collapsed(acct, plan, start, r, error_r) :

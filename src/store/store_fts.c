@@ -3,8 +3,9 @@
  *
  * User text never reaches FTS5 as syntax: it is cut into words at white
  * space and each word becomes a quoted phrase (quotes doubled), with a
- * prefix star when it has three characters or more, so "a OR b",
- * "NEAR(", "col:x" or a stray quote are just words. The index stores its own copy of the text: SQLite 3.40 has no
+ * prefix star when it has three characters or more; a run the user put
+ * in double quotes is one exact phrase. So "a OR b", "NEAR(", "col:x"
+ * or a stray quote are just words. The index stores its own copy of the text: SQLite 3.40 has no
  * contentless_delete, and a destroy must be able to remove the row.
  * Prefix indexes are left out: they made indexing twice as slow, and a
  * prefix query over the term list stays fast. */
@@ -24,6 +25,7 @@
 /* Words of one condition beyond these are ignored. */
 #define STORE_FTS_MAX_WORDS 32
 #define STORE_FTS_MAX_WORD 256
+#define STORE_FTS_MAX_PHRASE 1024
 /* Words of fewer characters match whole terms only. */
 #define STORE_FTS_MIN_PREFIX 3
 
@@ -189,27 +191,42 @@ static bool store_fts_has_token(const char *word, size_t len)
 	return false;
 }
 
-/* The next word of *p (bounded, cut on a character boundary) that
- * has something to look for, or NULL. */
-static const char *store_fts_next_word(const char **p, size_t *len_r)
+/* Cuts len to at most max bytes, on a UTF-8 character boundary. */
+static size_t store_fts_cut(const char *text, size_t len, size_t max)
 {
-	const char *start;
-	size_t len;
+	if (len <= max)
+		return len;
+	len = max;
+	while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}
+
+/* The next term of *p that has something to look for, or NULL: a
+ * "quoted phrase" (*phrase_r), or a word up to white space. */
+static const char *store_fts_next_term(const char **p, bool quotes, size_t *len_r,
+				       bool *phrase_r)
+{
+	const char *start, *end;
 
 	while (**p != '\0') {
 		while (**p != '\0' && store_fts_space((unsigned char)**p))
 			(*p)++;
-		for (start = *p; **p != '\0' && !store_fts_space((unsigned char)**p); (*p)++)
-			;
-		len = (size_t)(*p - start);
-		if (len > STORE_FTS_MAX_WORD)
-			len = STORE_FTS_MAX_WORD;
-		while (len > 0 && ((unsigned char)start[len] & 0xc0) == 0x80)
-			len--;
-		if (len > 0 && store_fts_has_token(start, len)) {
-			*len_r = len;
-			return start;
+		*phrase_r = quotes && **p == '"';
+		if (*phrase_r) {
+			start = *p + 1;
+			end = strchr(start, '"');
+			end = end != NULL ? end : start + strlen(start);
+			*p = *end == '\0' ? end : end + 1;
+		} else {
+			for (start = *p; **p != '\0' && !store_fts_space((unsigned char)**p); (*p)++)
+				;
+			end = *p;
 		}
+		*len_r = store_fts_cut(start, (size_t)(end - start),
+				       *phrase_r ? STORE_FTS_MAX_PHRASE : STORE_FTS_MAX_WORD);
+		if (*len_r > 0 && store_fts_has_token(start, *len_r))
+			return start;
 	}
 	return NULL;
 }
@@ -236,23 +253,26 @@ static void store_fts_put_word(struct strbuf *b, const char *word, size_t len)
 	}
 }
 
-/* Appends the words of text: each a phrase of its own if separate (a
- * prefix phrase when long enough), else all in the open phrase. Returns
- * how many words there are now; *last_prefix_r says whether the last
- * one is long enough to be a prefix. */
+/* Appends the terms of text: each a phrase of its own if separate
+ * (words of three characters or more as prefixes, quoted phrases as
+ * they are), else all words in the open phrase. Returns how many terms
+ * there are now; *last_prefix_r says whether the last word is long
+ * enough to be a prefix. */
 static size_t store_fts_put_words(struct strbuf *b, const char *text, bool separate,
 				  size_t kept, bool *last_prefix_r)
 {
-	const char *word;
+	const char *term;
 	size_t len;
+	bool phrase;
 
-	while (kept < STORE_FTS_MAX_WORDS && (word = store_fts_next_word(&text, &len)) != NULL) {
+	while (kept < STORE_FTS_MAX_WORDS &&
+	       (term = store_fts_next_term(&text, separate, &len, &phrase)) != NULL) {
 		if (kept > 0)
 			strbuf_putc(b, ' ');
 		if (separate)
 			strbuf_putc(b, '"');
-		store_fts_put_word(b, word, len);
-		*last_prefix_r = store_fts_is_prefix(word, len);
+		store_fts_put_word(b, term, len);
+		*last_prefix_r = !phrase && store_fts_is_prefix(term, len);
 		if (separate)
 			strbuf_puts(b, *last_prefix_r ? "\"*" : "\"");
 		kept++;

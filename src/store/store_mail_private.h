@@ -55,7 +55,7 @@ int store_membership_unread(struct store_account *acct, const struct store_email
 /* Every membership of the email takes modseq (its flags changed). */
 int store_membership_touch(struct store_account *acct, uint64_t email_id, uint64_t modseq,
 			   const char **error_r);
-/* The mailbox ids of email_id, ascending. */
+/* The memberships of email_id, by ascending mailbox id. */
 int store_membership_list(struct store_account *acct, uint64_t email_id,
 			  struct store_email_mailbox **list_r, size_t *count_r,
 			  const char **error_r);
@@ -103,8 +103,6 @@ int store_email_bytes_add(struct store_account *acct, int64_t delta, const char 
  * it (before the mailbox itself goes). */
 int store_mailbox_drop_emails(struct store_account *acct, uint64_t mailbox_id,
 			      const char **error_r);
-
-
 /* The keys stored for e: message_id, then the usable refs (bounded,
  * without duplicates). The strings are borrowed from e. */
 size_t store_email_keys(const struct store_email *e, char **keys, size_t max);
@@ -167,7 +165,10 @@ bool store_query_plan_mailbox_only(const struct store_query_plan *plan);
 int store_query_check(const struct store_email_query *q, const char **error_r);
 /* " FROM ... WHERE ..." of the filtered set. */
 void store_query_from_where(const struct store_query_plan *plan, struct store_sql *q);
-/* The email id and thread id columns. */
+/* When the filter is one text condition, the count of its matches in
+ * the full-text index (which holds live emails only). */
+bool store_query_text_count(const struct store_query_plan *plan, struct store_sql *q);
+/* The email id column. */
 const char *store_query_id_column(const struct store_query_plan *plan);
 /* " ORDER BY ..." of the sorts, ties by id descending. */
 void store_query_order(const struct store_query_plan *plan, struct store_sql *q);

@@ -572,6 +572,19 @@ static void test_mailbox_destroy(void **state)
 
 	only = add(f, &(struct spec){ .mailboxes = { a } }, NULL);
 	shared = add(f, &(struct spec){ .mailboxes = { a, b } }, NULL);
+	/* A mailbox with a child stays, and so do its emails. */
+	{
+		struct store_mailbox child = { .name = (char *)"child", .parent_id = a };
+
+		begin(f);
+		assert_int_equal(store_mailbox_create(f->acct, &child, &error), 0);
+		assert_int_equal(store_mailbox_destroy(f->acct, a, &error), -1);
+		assert_int_equal(store_mailbox_destroy(f->acct, a + 100, &error), -1);
+		assert_int_equal(store_last_error(), STORE_ERR_NOT_FOUND);
+		assert_int_equal(store_mailbox_destroy(f->acct, child.id, &error), 0);
+		commit(f);
+		expect_counts(f, a, 2, 2, 2, 2);
+	}
 	assert_int_equal(store_mailbox_emails(f->acct, a, &only_ids, &only_count, &shared_ids,
 					      &shared_count, &error), 0);
 	assert_int_equal(only_count, 1);
@@ -743,11 +756,26 @@ static void test_query_text(void **state)
 	struct fixture *f = *state;
 	static const char with_nul[] = "zzz\0numbers";
 	struct corpus c;
+	struct store_email_result r;
+	uint64_t ids[8];
+	struct store_email_query q = { .filter = COND(TEXT, .text = "numbers"),
+				       .calculate_total = true, .limit = 1 };
 
 	corpus_build(f, &c);
+	assert_int_equal(run_query(f, &q, ids, &r), 1);
+	assert_int_equal(r.total, 3);
 	expect_cond(f, &c, COND(TEXT, .text = "numbers"), "124");
 	expect_cond(f, &c, COND(TEXT, .text = "numb"), "124");
 	expect_cond(f, &c, COND(TEXT, .text = "NUMBERS great"), "1");
+	/* Words under three characters match whole terms only. */
+	expect_cond(f, &c, COND(TEXT, .text = "al"), "");
+	expect_cond(f, &c, COND(TEXT, .text = "ali"), "12");
+	expect_cond(f, &c, COND(TEXT, .text = "or"), "5");
+	/* A quoted run is an exact phrase. */
+	expect_cond(f, &c, COND(TEXT, .text = "\"numbers are\""), "1");
+	expect_cond(f, &c, COND(TEXT, .text = "\"are numbers\""), "");
+	expect_cond(f, &c, COND(TEXT, .text = "\"numb\""), "");
+	expect_cond(f, &c, COND(TEXT, .text = "great \"numbers are\" quart"), "1");
 	expect_cond(f, &c, COND(TEXT, .text = "cafe"), "3");
 	expect_cond(f, &c, COND(TEXT, .text = "naive"), "3");
 	expect_cond(f, &c, COND(TEXT, .text = "Zoë"), "3");
