@@ -372,25 +372,12 @@ static int store_blob_expire_ids(struct store_account *acct, time_t before, char
 	static const char sql[] =
 		"SELECT id FROM blobs WHERE refcount = 0 AND uploaded_at < ?1 LIMIT ?2";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	char **ids = xcalloc(STORE_BLOB_EXPIRE_BATCH, sizeof(*ids));
-	size_t count = 0;
-	int ret;
 
-	if (stmt == NULL) {
-		free(ids);
+	if (stmt == NULL)
 		return -1;
-	}
 	sqlite3_bind_int64(stmt, 1, (int64_t)before);
 	sqlite3_bind_int(stmt, 2, STORE_BLOB_EXPIRE_BATCH);
-	while ((ret = store_db_row(&acct->db, stmt, "blob expire", error_r)) > 0)
-		ids[count++] = store_column_strdup(stmt, 0);
-	if (ret < 0) {
-		store_strings_free(ids, count);
-		return -1;
-	}
-	*ids_r = ids;
-	*count_r = count;
-	return 0;
+	return store_db_strings(&acct->db, stmt, "blob expire", ids_r, count_r, error_r);
 }
 
 static int store_blob_delete(struct store_account *acct, const char *blob_id,

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "core/xalloc.h"
-#include "store/store_objects_private.h"
+#include "store/store_objects.h"
+#include "store/store_private.h"
 
 void store_blob_refs_clear(struct store_blob_refs *refs)
 {

@@ -5,7 +5,6 @@
 
 #include "core/error.h"
 #include "core/log.h"
-#include "core/xalloc.h"
 #include "store/store_private.h"
 
 int store_txn_begin(struct store_account *acct, bool write, const char **error_r)
@@ -195,8 +194,12 @@ int store_change_record(struct store_account *acct, enum store_type type, uint64
 	return store_type_state_set(acct, type, modseq, error_r);
 }
 
-static void store_change_read(sqlite3_stmt *stmt, uint64_t since, struct store_change *c)
+/* context: the uint64_t state the changes are since. */
+static void store_change_read(sqlite3_stmt *stmt, void *item, const void *context)
 {
+	struct store_change *c = item;
+	uint64_t since = *(const uint64_t *)context;
+
 	c->id = (uint64_t)sqlite3_column_int64(stmt, 0);
 	c->created = (uint64_t)sqlite3_column_int64(stmt, 1) > since;
 	c->modseq = (uint64_t)sqlite3_column_int64(stmt, 2);
@@ -210,10 +213,12 @@ int store_changes(struct store_account *acct, enum store_type type, uint64_t sin
 	static const char sql[] =
 		"SELECT id, created_modseq, modseq, destroyed_at IS NOT NULL FROM changes"
 		" WHERE type = ?1 AND modseq > ?2 ORDER BY modseq LIMIT ?3";
-	struct store_change *list = NULL;
-	size_t count = 0, cap = 0;
+	const struct store_rows rows = {
+		sizeof(struct store_change), store_change_read, NULL, &since
+	};
+	void *list;
+	size_t count;
 	sqlite3_stmt *stmt;
-	int ret;
 
 	if ((unsigned)type >= STORE_TYPE__COUNT || since > INT64_MAX) {
 		*error_r = store_fail(STORE_ERR_INTERNAL, "changes", "bad type or state");
@@ -224,17 +229,8 @@ int store_changes(struct store_account *acct, enum store_type type, uint64_t sin
 	sqlite3_bind_int(stmt, 1, type);
 	sqlite3_bind_int64(stmt, 2, (int64_t)since);
 	sqlite3_bind_int64(stmt, 3, max == 0 || max >= INT64_MAX ? -1 : (int64_t)max + 1);
-	while ((ret = store_db_row(&acct->db, stmt, "changes", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 32 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		store_change_read(stmt, since, &list[count++]);
-	}
-	if (ret < 0) {
-		free(list);
+	if (store_db_rows(&acct->db, stmt, "changes", &rows, &list, &count, error_r) < 0)
 		return -1;
-	}
 	*more_r = max != 0 && count > max;
 	*count_r = *more_r ? max : count;
 	*list_r = list;

@@ -4,25 +4,11 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/xalloc.h"
 #include "store/store_contacts_private.h"
 
 #define STORE_ADDRESS_BOOK_COLUMNS \
 	"id, name, description, sort_order, is_default, is_subscribed, dav_name," \
 	" dead_props, modseq"
-
-uint64_t store_contacts_modseq(struct store_account *acct, const char *what,
-			       const char **error_r)
-{
-	uint64_t modseq;
-
-	if (store_txn_require_write(acct, what, error_r) < 0)
-		return 0;
-	modseq = store_modseq_next(acct);
-	if (modseq == 0)
-		*error_r = store_fail(STORE_ERR_INTERNAL, what, "cannot allocate a modseq");
-	return modseq;
-}
 
 void store_address_book_clear(struct store_address_book *ab)
 {
@@ -33,20 +19,21 @@ void store_address_book_clear(struct store_address_book *ab)
 	memset(ab, 0, sizeof(*ab));
 }
 
-void store_address_book_list_free(struct store_address_book **listp, size_t count)
+static void store_address_book_clear_item(void *item)
 {
-	struct store_address_book *list = *listp;
-
-	if (list == NULL)
-		return;
-	*listp = NULL;
-	for (size_t i = 0; i < count; i++)
-		store_address_book_clear(&list[i]);
-	free(list);
+	store_address_book_clear(item);
 }
 
-static void store_address_book_read(sqlite3_stmt *stmt, struct store_address_book *ab)
+void store_address_book_list_free(struct store_address_book **listp, size_t count)
 {
+	store_items_free(*listp, count, sizeof(**listp), store_address_book_clear_item);
+	*listp = NULL;
+}
+
+static void store_address_book_read(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	struct store_address_book *ab = item;
+
 	ab->id = (uint64_t)sqlite3_column_int64(stmt, 0);
 	ab->name = store_column_strdup(stmt, 1);
 	ab->description = store_column_strdup(stmt, 2);
@@ -58,31 +45,24 @@ static void store_address_book_read(sqlite3_stmt *stmt, struct store_address_boo
 	ab->modseq = (uint64_t)sqlite3_column_int64(stmt, 8);
 }
 
+static const struct store_rows store_address_book_rows = {
+	sizeof(struct store_address_book), store_address_book_read,
+	store_address_book_clear_item, NULL
+};
+
 int store_address_book_list(struct store_account *acct, struct store_address_book **list_r,
 			    size_t *count_r, const char **error_r)
 {
 	static const char sql[] =
 		"SELECT " STORE_ADDRESS_BOOK_COLUMNS " FROM address_books ORDER BY id";
-	struct store_address_book *list = NULL;
-	size_t count = 0, cap = 0;
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	int ret;
+	void *list;
 
-	if (stmt == NULL)
+	if (stmt == NULL ||
+	    store_db_rows(&acct->db, stmt, "address book list", &store_address_book_rows,
+			  &list, count_r, error_r) < 0)
 		return -1;
-	while ((ret = store_db_row(&acct->db, stmt, "address book list", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		store_address_book_read(stmt, &list[count++]);
-	}
-	if (ret < 0) {
-		store_address_book_list_free(&list, count);
-		return -1;
-	}
 	*list_r = list;
-	*count_r = count;
 	return 0;
 }
 
@@ -100,16 +80,10 @@ int store_address_book_get(struct store_account *acct, uint64_t id,
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
 	ret = store_db_row(&acct->db, stmt, "address book get", &error);
 	if (ret > 0) {
-		store_address_book_read(stmt, ab_r);
+		store_address_book_read(stmt, ab_r, NULL);
 		store_stmt_done(stmt);
 	}
 	return ret;
-}
-
-static void store_bind_text_or_null(sqlite3_stmt *stmt, int col, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(stmt, col, s, -1, SQLITE_STATIC);
 }
 
 static void store_address_book_bind(sqlite3_stmt *stmt, const struct store_address_book *ab)
@@ -142,7 +116,7 @@ int store_address_book_create(struct store_account *acct, struct store_address_b
 	sqlite3_stmt *stmt;
 
 	if (!store_address_book_valid(ab, "address book create", error_r) ||
-	    (modseq = store_contacts_modseq(acct, "address book create", error_r)) == 0 ||
+	    (modseq = store_change_modseq(acct, "address book create", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_address_book_bind(stmt, ab);
@@ -166,19 +140,15 @@ int store_address_book_update(struct store_account *acct, struct store_address_b
 	sqlite3_stmt *stmt;
 
 	if (!store_address_book_valid(ab, "address book update", error_r) ||
-	    (modseq = store_contacts_modseq(acct, "address book update", error_r)) == 0 ||
+	    (modseq = store_change_modseq(acct, "address book update", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_address_book_bind(stmt, ab);
 	sqlite3_bind_int64(stmt, 7, (int64_t)modseq);
 	sqlite3_bind_int64(stmt, 8, (int64_t)ab->id);
-	if (store_db_run(&acct->db, stmt, "address book update", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "address book update", "no such address book",
+			     error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "address book update",
-				      "no such address book");
-		return -1;
-	}
 	ab->modseq = modseq;
 	return store_change_record(acct, STORE_TYPE_ADDRESS_BOOK, ab->id, modseq,
 				   STORE_CHANGE_UPDATED, error_r);
@@ -191,7 +161,7 @@ static int store_address_book_flag_default(struct store_account *acct, uint64_t 
 	static const char sql[] =
 		"UPDATE address_books SET is_default = ?1, modseq = ?2"
 		" WHERE id = ?3 AND is_default != ?1";
-	uint64_t modseq = store_contacts_modseq(acct, "address book default", error_r);
+	uint64_t modseq = store_change_modseq(acct, "address book default", error_r);
 	sqlite3_stmt *stmt;
 
 	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
@@ -260,17 +230,13 @@ int store_address_book_destroy(struct store_account *acct, uint64_t id, const ch
 	sqlite3_stmt *stmt;
 
 	if (store_contact_cards_destroy_in(acct, id, error_r) < 0 ||
-	    (modseq = store_contacts_modseq(acct, "address book destroy", error_r)) == 0 ||
+	    (modseq = store_change_modseq(acct, "address book destroy", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	if (store_db_run(&acct->db, stmt, "address book destroy", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "address book destroy", "no such address book",
+			     error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "address book destroy",
-				      "no such address book");
-		return -1;
-	}
 	return store_change_record(acct, STORE_TYPE_ADDRESS_BOOK, id, modseq,
 				   STORE_CHANGE_DESTROYED, error_r);
 }

@@ -29,16 +29,15 @@ void store_contact_card_clear(struct store_contact_card *card)
 	memset(card, 0, sizeof(*card));
 }
 
+static void store_card_clear_item(void *item)
+{
+	store_contact_card_clear(item);
+}
+
 void store_contact_card_list_free(struct store_contact_card **listp, size_t count)
 {
-	struct store_contact_card *list = *listp;
-
-	if (list == NULL)
-		return;
+	store_items_free(*listp, count, sizeof(**listp), store_card_clear_item);
 	*listp = NULL;
-	for (size_t i = 0; i < count; i++)
-		store_contact_card_clear(&list[i]);
-	free(list);
 }
 
 static void store_card_read_text(sqlite3_stmt *stmt, int col, char *out, size_t size)
@@ -52,8 +51,12 @@ static void store_card_read_text(sqlite3_stmt *stmt, int col, char *out, size_t 
 	}
 }
 
-static void store_card_read(sqlite3_stmt *stmt, unsigned what, struct store_contact_card *card)
+/* context: the unsigned STORE_CARD_WITH_* flags of the statement. */
+static void store_card_read(sqlite3_stmt *stmt, void *item, const void *context)
 {
+	struct store_contact_card *card = item;
+	unsigned what = *(const unsigned *)context;
+
 	card->id = (uint64_t)sqlite3_column_int64(stmt, 0);
 	card->address_book_id = (uint64_t)sqlite3_column_int64(stmt, 1);
 	card->uid = store_column_strdup(stmt, 2);
@@ -95,7 +98,7 @@ int store_contact_card_get(struct store_account *acct, uint64_t id, unsigned wha
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
 	ret = store_db_row(&acct->db, stmt, "card get", &error);
 	if (ret > 0) {
-		store_card_read(stmt, what, card_r);
+		store_card_read(stmt, card_r, &what);
 		store_stmt_done(stmt);
 	}
 	return ret;
@@ -129,27 +132,16 @@ int store_contact_card_list(struct store_account *acct, uint64_t address_book_id
 			    unsigned what, struct store_contact_card **list_r, size_t *count_r,
 			    const char **error_r)
 {
-	struct store_contact_card *list = NULL;
-	size_t count = 0, cap = 0;
+	const struct store_rows rows = {
+		sizeof(struct store_contact_card), store_card_read, store_card_clear_item, &what
+	};
 	sqlite3_stmt *stmt = store_card_list_stmt(acct, address_book_id, what, error_r);
-	int ret;
+	void *list;
 
-	if (stmt == NULL)
+	if (stmt == NULL ||
+	    store_db_rows(&acct->db, stmt, "card list", &rows, &list, count_r, error_r) < 0)
 		return -1;
-	while ((ret = store_db_row(&acct->db, stmt, "card list", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 32 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		memset(&list[count], 0, sizeof(list[count]));
-		store_card_read(stmt, what, &list[count++]);
-	}
-	if (ret < 0) {
-		store_contact_card_list_free(&list, count);
-		return -1;
-	}
 	*list_r = list;
-	*count_r = count;
 	return 0;
 }
 
@@ -252,7 +244,7 @@ int store_contact_card_create(struct store_account *acct, struct store_contact_c
 
 	if (!store_card_valid(card, "card create", error_r) ||
 	    !store_card_size_ok(card, "card create", error_r) ||
-	    (modseq = store_contacts_modseq(acct, "card create", error_r)) == 0 ||
+	    (modseq = store_change_modseq(acct, "card create", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_card_etag(card);
@@ -281,19 +273,15 @@ int store_contact_card_update(struct store_account *acct, struct store_contact_c
 
 	if (!store_card_valid(card, "card update", error_r) ||
 	    !store_card_size_ok(card, "card update", error_r) ||
-	    (modseq = store_contacts_modseq(acct, "card update", error_r)) == 0 ||
+	    (modseq = store_change_modseq(acct, "card update", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_card_etag(card);
 	store_card_bind(stmt, card);
 	sqlite3_bind_int64(stmt, STORE_CARD_PARAM_MODSEQ, (int64_t)modseq);
 	sqlite3_bind_int64(stmt, STORE_CARD_PARAM_MODSEQ + 1, (int64_t)card->id);
-	if (store_db_run(&acct->db, stmt, "card update", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "card update", "no such card", error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "card update", "no such card");
-		return -1;
-	}
 	card->modseq = modseq;
 	return store_change_record(acct, STORE_TYPE_CONTACT_CARD, card->id, modseq,
 				   STORE_CHANGE_UPDATED, error_r);
@@ -302,18 +290,14 @@ int store_contact_card_update(struct store_account *acct, struct store_contact_c
 int store_contact_card_destroy(struct store_account *acct, uint64_t id, const char **error_r)
 {
 	static const char sql[] = "DELETE FROM contact_cards WHERE id = ?1";
-	uint64_t modseq = store_contacts_modseq(acct, "card destroy", error_r);
+	uint64_t modseq = store_change_modseq(acct, "card destroy", error_r);
 	sqlite3_stmt *stmt;
 
 	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	if (store_db_run(&acct->db, stmt, "card destroy", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "card destroy", "no such card", error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "card destroy", "no such card");
-		return -1;
-	}
 	return store_change_record(acct, STORE_TYPE_CONTACT_CARD, id, modseq,
 				   STORE_CHANGE_DESTROYED, error_r);
 }
@@ -324,21 +308,16 @@ int store_contact_cards_destroy_in(struct store_account *acct, uint64_t address_
 				   const char **error_r)
 {
 	static const char sql[] = "SELECT id FROM contact_cards WHERE address_book_id = ?1";
-	uint64_t *ids = NULL;
-	size_t count = 0, cap = 0;
+	uint64_t *ids;
+	size_t count;
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	int ret;
+	int ret = 0;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)address_book_id);
-	while ((ret = store_db_row(&acct->db, stmt, "cards of book", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			ids = xrealloc(ids, cap * sizeof(*ids));
-		}
-		ids[count++] = (uint64_t)sqlite3_column_int64(stmt, 0);
-	}
+	if (store_db_ids(&acct->db, stmt, "cards of book", &ids, &count, error_r) < 0)
+		return -1;
 	for (size_t i = 0; ret == 0 && i < count; i++)
 		ret = store_contact_card_destroy(acct, ids[i], error_r);
 	free(ids);

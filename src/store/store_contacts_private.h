@@ -6,11 +6,6 @@
 #include "store/store_contacts.h"
 #include "store/store_private.h"
 
-/* Inside a write transaction: the modseq of one change, or 0 with
- * *error_r set. */
-uint64_t store_contacts_modseq(struct store_account *acct, const char *what,
-			       const char **error_r);
-
 /* Tombstones every card of address book id (each its own modseq). */
 int store_contact_cards_destroy_in(struct store_account *acct, uint64_t address_book_id,
 				   const char **error_r);

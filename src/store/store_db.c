@@ -107,6 +107,18 @@ int store_db_run(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 	return 0;
 }
 
+int store_db_run_one(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		     const char *not_found, const char **error_r)
+{
+	if (store_db_run(db, stmt, what, error_r) < 0)
+		return -1;
+	if (sqlite3_changes(db->handle) == 0) {
+		*error_r = store_fail(STORE_ERR_NOT_FOUND, what, not_found);
+		return -1;
+	}
+	return 0;
+}
+
 int store_db_row(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 		 const char **error_r)
 {
@@ -121,6 +133,90 @@ int store_db_row(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 	}
 	store_stmt_done(stmt);
 	return 0;
+}
+
+void store_items_free(void *list, size_t count, size_t item_size, void (*clear)(void *item))
+{
+	unsigned char *items = list;
+
+	for (size_t i = 0; items != NULL && clear != NULL && i < count; i++)
+		clear(items + i * item_size);
+	free(list);
+}
+
+int store_db_rows(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		  const struct store_rows *rows, void **list_r, size_t *count_r,
+		  const char **error_r)
+{
+	unsigned char *list = NULL;
+	size_t count = 0, cap = 0;
+	int ret;
+
+	while ((ret = store_db_row(db, stmt, what, error_r)) > 0) {
+		if (count == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			list = xrealloc(list, cap * rows->item_size);
+		}
+		memset(list + count * rows->item_size, 0, rows->item_size);
+		rows->read(stmt, list + count * rows->item_size, rows->context);
+		count++;
+	}
+	if (ret < 0) {
+		store_items_free(list, count, rows->item_size, rows->clear);
+		return -1;
+	}
+	*list_r = list;
+	*count_r = count;
+	return 0;
+}
+
+static void store_db_read_id(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	*(uint64_t *)item = (uint64_t)sqlite3_column_int64(stmt, 0);
+}
+
+int store_db_ids(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		 uint64_t **ids_r, size_t *count_r, const char **error_r)
+{
+	static const struct store_rows rows = { sizeof(uint64_t), store_db_read_id, NULL, NULL };
+	void *ids;
+
+	if (store_db_rows(db, stmt, what, &rows, &ids, count_r, error_r) < 0)
+		return -1;
+	*ids_r = ids;
+	return 0;
+}
+
+static void store_db_read_string(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	*(char **)item = store_column_strdup(stmt, 0);
+}
+
+static void store_db_clear_string(void *item)
+{
+	free(*(char **)item);
+}
+
+int store_db_strings(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		     char ***list_r, size_t *count_r, const char **error_r)
+{
+	static const struct store_rows rows = {
+		sizeof(char *), store_db_read_string, store_db_clear_string, NULL
+	};
+	void *list;
+
+	if (store_db_rows(db, stmt, what, &rows, &list, count_r, error_r) < 0)
+		return -1;
+	*list_r = list;
+	return 0;
+}
+
+void store_bind_text_or_null(sqlite3_stmt *stmt, int col, const char *value)
+{
+	if (value != NULL)
+		sqlite3_bind_text(stmt, col, value, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, col);
 }
 
 char *store_column_strdup(sqlite3_stmt *stmt, int col)

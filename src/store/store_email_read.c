@@ -57,20 +57,12 @@ static int store_email_read_keywords(struct store_account *acct, struct store_em
 	static const char sql[] =
 		"SELECT keyword FROM email_keywords WHERE email_id = ?1 ORDER BY keyword";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	size_t cap = 0;
-	int ret;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)e->id);
-	while ((ret = store_db_row(&acct->db, stmt, "email keywords", error_r)) > 0) {
-		if (e->keyword_count == cap) {
-			cap = cap == 0 ? 4 : cap * 2;
-			e->keywords = xrealloc(e->keywords, cap * sizeof(char *));
-		}
-		e->keywords[e->keyword_count++] = store_column_strdup(stmt, 0);
-	}
-	return ret;
+	return store_db_strings(&acct->db, stmt, "email keywords", &e->keywords,
+				&e->keyword_count, error_r);
 }
 
 static int store_email_read_model(struct store_account *acct, struct store_email *e,

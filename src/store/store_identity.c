@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
-#include "store/store_objects_private.h"
+#include "store/store_objects.h"
+#include "store/store_private.h"
 
 #define STORE_IDENTITY_COLUMNS \
 	"id, name, email, reply_to, bcc, text_signature, html_signature, is_default, modseq"
@@ -20,20 +20,21 @@ void store_identity_clear(struct store_identity *ident)
 	memset(ident, 0, sizeof(*ident));
 }
 
-void store_identity_list_free(struct store_identity **listp, size_t count)
+static void store_identity_clear_item(void *item)
 {
-	struct store_identity *list = *listp;
-
-	if (list == NULL)
-		return;
-	*listp = NULL;
-	for (size_t i = 0; i < count; i++)
-		store_identity_clear(&list[i]);
-	free(list);
+	store_identity_clear(item);
 }
 
-static void store_identity_read(sqlite3_stmt *stmt, struct store_identity *ident)
+void store_identity_list_free(struct store_identity **listp, size_t count)
 {
+	store_items_free(*listp, count, sizeof(**listp), store_identity_clear_item);
+	*listp = NULL;
+}
+
+static void store_identity_read(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	struct store_identity *ident = item;
+
 	ident->id = (uint64_t)sqlite3_column_int64(stmt, 0);
 	ident->name = store_column_strdup(stmt, 1);
 	ident->email = store_column_strdup(stmt, 2);
@@ -45,59 +46,29 @@ static void store_identity_read(sqlite3_stmt *stmt, struct store_identity *ident
 	ident->modseq = (uint64_t)sqlite3_column_int64(stmt, 8);
 }
 
+static const struct store_rows store_identity_rows = {
+	sizeof(struct store_identity), store_identity_read, store_identity_clear_item, NULL
+};
+
 int store_identity_list(struct store_account *acct, struct store_identity **list_r,
 			size_t *count_r, const char **error_r)
 {
 	static const char sql[] = "SELECT " STORE_IDENTITY_COLUMNS " FROM identities ORDER BY id";
-	struct store_identity *list = NULL;
-	size_t count = 0, cap = 0;
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	int ret;
+	void *list;
 
-	if (stmt == NULL)
+	if (stmt == NULL ||
+	    store_db_rows(&acct->db, stmt, "identity list", &store_identity_rows, &list, count_r,
+			  error_r) < 0)
 		return -1;
-	while ((ret = store_db_row(&acct->db, stmt, "identity list", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		store_identity_read(stmt, &list[count++]);
-	}
-	if (ret < 0) {
-		store_identity_list_free(&list, count);
-		return -1;
-	}
 	*list_r = list;
-	*count_r = count;
 	return 0;
-}
-
-/* Shared with the other object files (store_objects_private.h). */
-uint64_t store_object_modseq(struct store_account *acct, const char *what,
-			     const char **error_r)
-{
-	uint64_t modseq;
-
-	if (store_txn_require_write(acct, what, error_r) < 0)
-		return 0;
-	modseq = store_modseq_next(acct);
-	if (modseq == 0)
-		*error_r = store_fail(STORE_ERR_INTERNAL, what, "cannot allocate a modseq");
-	return modseq;
 }
 
 static bool store_identity_complete(const struct store_identity *ident)
 {
 	return ident->name != NULL && ident->email != NULL && ident->text_signature != NULL &&
 	       ident->html_signature != NULL;
-}
-
-void store_bind_text_or_null(sqlite3_stmt *stmt, int col, const char *value)
-{
-	if (value != NULL)
-		sqlite3_bind_text(stmt, col, value, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, col);
 }
 
 /* Binds ?1 name, ?2 reply_to, ?3 bcc, ?4 text, ?5 html signature. */
@@ -123,7 +94,7 @@ int store_identity_create(struct store_account *acct, struct store_identity *ide
 		*error_r = store_fail(STORE_ERR_INTERNAL, "identity create", "missing field");
 		return -1;
 	}
-	if ((modseq = store_object_modseq(acct, "identity create", error_r)) == 0 ||
+	if ((modseq = store_change_modseq(acct, "identity create", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_identity_bind(stmt, ident);
@@ -151,18 +122,15 @@ int store_identity_update(struct store_account *acct, struct store_identity *ide
 		*error_r = store_fail(STORE_ERR_INTERNAL, "identity update", "missing field");
 		return -1;
 	}
-	if ((modseq = store_object_modseq(acct, "identity update", error_r)) == 0 ||
+	if ((modseq = store_change_modseq(acct, "identity update", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_identity_bind(stmt, ident);
 	sqlite3_bind_int64(stmt, 6, (int64_t)modseq);
 	sqlite3_bind_int64(stmt, 7, (int64_t)ident->id);
-	if (store_db_run(&acct->db, stmt, "identity update", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "identity update", "no such identity",
+			     error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "identity update", "no such identity");
-		return -1;
-	}
 	ident->modseq = modseq;
 	return store_change_record(acct, STORE_TYPE_IDENTITY, ident->id, modseq,
 				   STORE_CHANGE_UPDATED, error_r);
@@ -171,18 +139,15 @@ int store_identity_update(struct store_account *acct, struct store_identity *ide
 int store_identity_destroy(struct store_account *acct, uint64_t id, const char **error_r)
 {
 	static const char sql[] = "DELETE FROM identities WHERE id = ?1";
-	uint64_t modseq = store_object_modseq(acct, "identity destroy", error_r);
+	uint64_t modseq = store_change_modseq(acct, "identity destroy", error_r);
 	sqlite3_stmt *stmt;
 
 	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	if (store_db_run(&acct->db, stmt, "identity destroy", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "identity destroy", "no such identity",
+			     error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "identity destroy", "no such identity");
-		return -1;
-	}
 	return store_change_record(acct, STORE_TYPE_IDENTITY, id, modseq,
 				   STORE_CHANGE_DESTROYED, error_r);
 }

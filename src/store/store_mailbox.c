@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/xalloc.h"
 #include "store/store_mail_private.h"
 
 #define STORE_MAILBOX_COLUMNS \
@@ -18,20 +17,21 @@ void store_mailbox_clear(struct store_mailbox *mb)
 	memset(mb, 0, sizeof(*mb));
 }
 
-void store_mailbox_list_free(struct store_mailbox **listp, size_t count)
+static void store_mailbox_clear_item(void *item)
 {
-	struct store_mailbox *list = *listp;
-
-	if (list == NULL)
-		return;
-	*listp = NULL;
-	for (size_t i = 0; i < count; i++)
-		store_mailbox_clear(&list[i]);
-	free(list);
+	store_mailbox_clear(item);
 }
 
-static void store_mailbox_read(sqlite3_stmt *stmt, struct store_mailbox *mb)
+void store_mailbox_list_free(struct store_mailbox **listp, size_t count)
 {
+	store_items_free(*listp, count, sizeof(**listp), store_mailbox_clear_item);
+	*listp = NULL;
+}
+
+static void store_mailbox_read(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	struct store_mailbox *mb = item;
+
 	mb->id = (uint64_t)sqlite3_column_int64(stmt, 0);
 	mb->parent_id = (uint64_t)sqlite3_column_int64(stmt, 1);
 	mb->name = store_column_strdup(stmt, 2);
@@ -47,30 +47,22 @@ static void store_mailbox_read(sqlite3_stmt *stmt, struct store_mailbox *mb)
 	mb->modseq = (uint64_t)sqlite3_column_int64(stmt, 12);
 }
 
+static const struct store_rows store_mailbox_rows = {
+	sizeof(struct store_mailbox), store_mailbox_read, store_mailbox_clear_item, NULL
+};
+
 int store_mailbox_list(struct store_account *acct, struct store_mailbox **list_r,
 		       size_t *count_r, const char **error_r)
 {
 	static const char sql[] = "SELECT " STORE_MAILBOX_COLUMNS " FROM mailboxes ORDER BY id";
-	struct store_mailbox *list = NULL;
-	size_t count = 0, cap = 0;
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	int ret;
+	void *list;
 
-	if (stmt == NULL)
+	if (stmt == NULL ||
+	    store_db_rows(&acct->db, stmt, "mailbox list", &store_mailbox_rows, &list, count_r,
+			  error_r) < 0)
 		return -1;
-	while ((ret = store_db_row(&acct->db, stmt, "mailbox list", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		store_mailbox_read(stmt, &list[count++]);
-	}
-	if (ret < 0) {
-		store_mailbox_list_free(&list, count);
-		return -1;
-	}
 	*list_r = list;
-	*count_r = count;
 	return 0;
 }
 
@@ -86,7 +78,7 @@ int store_mailbox_get(struct store_account *acct, uint64_t id, struct store_mail
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
 	ret = store_db_row(&acct->db, stmt, "mailbox get", &error);
 	if (ret > 0) {
-		store_mailbox_read(stmt, mb_r);
+		store_mailbox_read(stmt, mb_r, NULL);
 		store_stmt_done(stmt);
 	}
 	return ret;
@@ -185,12 +177,8 @@ int store_mailbox_update(struct store_account *acct, struct store_mailbox *mb,
 	store_mailbox_bind_fields(stmt, mb);
 	sqlite3_bind_int64(stmt, 6, (int64_t)modseq);
 	sqlite3_bind_int64(stmt, 7, (int64_t)mb->id);
-	if (store_db_run(&acct->db, stmt, "mailbox update", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "mailbox update", "no such mailbox", error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "mailbox update", "no such mailbox");
-		return -1;
-	}
 	mb->modseq = modseq;
 	return store_change_record(acct, STORE_TYPE_MAILBOX, mb->id, modseq,
 				   STORE_CHANGE_UPDATED, error_r);

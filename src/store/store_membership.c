@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 
-#include "core/xalloc.h"
 #include "store/store_mail_private.h"
 
 /* Adds (d_total, d_unread) to the thread's counts in the mailbox and
@@ -87,12 +86,9 @@ int store_membership_remove(struct store_account *acct, const struct store_email
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)ref->id);
 	sqlite3_bind_int64(stmt, 2, (int64_t)mailbox_id);
-	if (store_db_run(&acct->db, stmt, "membership remove", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "membership remove", "not in the mailbox",
+			     error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "membership remove", "not in the mailbox");
-		return -1;
-	}
 	if (store_thread_mailbox_add(acct, ref->thread_id, mailbox_id, -1, -(int)ref->unread, &d,
 				     error_r) < 0)
 		return -1;
@@ -133,6 +129,15 @@ int store_membership_touch(struct store_account *acct, uint64_t email_id, uint64
 	return store_db_run(&acct->db, stmt, "membership touch", error_r);
 }
 
+static void store_membership_read(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	struct store_email_mailbox *m = item;
+
+	m->mailbox_id = (uint64_t)sqlite3_column_int64(stmt, 0);
+	m->uid = (uint32_t)sqlite3_column_int64(stmt, 1);
+	m->modseq = (uint64_t)sqlite3_column_int64(stmt, 2);
+}
+
 int store_membership_list(struct store_account *acct, uint64_t email_id,
 			  struct store_email_mailbox **list_r, size_t *count_r,
 			  const char **error_r)
@@ -140,30 +145,18 @@ int store_membership_list(struct store_account *acct, uint64_t email_id,
 	static const char sql[] =
 		"SELECT mailbox_id, uid, modseq FROM email_mailboxes WHERE email_id = ?1"
 		" ORDER BY mailbox_id";
+	static const struct store_rows rows = {
+		sizeof(struct store_email_mailbox), store_membership_read, NULL, NULL
+	};
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	struct store_email_mailbox *list = NULL;
-	size_t count = 0, cap = 0;
-	int ret;
+	void *list;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)email_id);
-	while ((ret = store_db_row(&acct->db, stmt, "membership list", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 4 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		list[count].mailbox_id = (uint64_t)sqlite3_column_int64(stmt, 0);
-		list[count].uid = (uint32_t)sqlite3_column_int64(stmt, 1);
-		list[count].modseq = (uint64_t)sqlite3_column_int64(stmt, 2);
-		count++;
-	}
-	if (ret < 0) {
-		free(list);
+	if (store_db_rows(&acct->db, stmt, "membership list", &rows, &list, count_r, error_r) < 0)
 		return -1;
-	}
 	*list_r = list;
-	*count_r = count;
 	return 0;
 }
 
@@ -172,36 +165,34 @@ struct store_thread_mailbox {
 	int64_t total, unread;
 };
 
+static void store_thread_mailbox_read(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	struct store_thread_mailbox *tm = item;
+
+	tm->mailbox_id = (uint64_t)sqlite3_column_int64(stmt, 0);
+	tm->total = sqlite3_column_int64(stmt, 1);
+	tm->unread = sqlite3_column_int64(stmt, 2);
+}
+
 static int store_thread_mailboxes(struct store_account *acct, uint64_t thread_id,
 				  struct store_thread_mailbox **list_r, size_t *count_r,
 				  const char **error_r)
 {
 	static const char sql[] =
 		"SELECT mailbox_id, total, unread FROM thread_mailboxes WHERE thread_id = ?1";
+	static const struct store_rows rows = {
+		sizeof(struct store_thread_mailbox), store_thread_mailbox_read, NULL, NULL
+	};
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	struct store_thread_mailbox *list = NULL;
-	size_t count = 0, cap = 0;
-	int ret;
+	void *list;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)thread_id);
-	while ((ret = store_db_row(&acct->db, stmt, "thread mailboxes", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 4 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		list[count].mailbox_id = (uint64_t)sqlite3_column_int64(stmt, 0);
-		list[count].total = sqlite3_column_int64(stmt, 1);
-		list[count].unread = sqlite3_column_int64(stmt, 2);
-		count++;
-	}
-	if (ret < 0) {
-		free(list);
+	if (store_db_rows(&acct->db, stmt, "thread mailboxes", &rows, &list, count_r,
+			  error_r) < 0)
 		return -1;
-	}
 	*list_r = list;
-	*count_r = count;
 	return 0;
 }
 

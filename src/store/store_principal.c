@@ -56,27 +56,11 @@ int store_principal_strings(struct store_db *db, const char *sql, int64_t id,
 			    char ***list_r, size_t *count_r, const char **error_r)
 {
 	sqlite3_stmt *stmt = store_db_stmt(db, sql, error_r);
-	char **list = NULL;
-	size_t count = 0, cap = 0;
-	int ret;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	while ((ret = store_db_row(db, stmt, "principal lists", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 4 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		list[count++] = store_column_strdup(stmt, 0);
-	}
-	if (ret < 0) {
-		store_strings_free(list, count);
-		return -1;
-	}
-	*list_r = list;
-	*count_r = count;
-	return 0;
+	return store_db_strings(db, stmt, "principal lists", list_r, count_r, error_r);
 }
 
 static int store_principal_load_lists(struct store_db *db, struct store_principal *p,
@@ -193,33 +177,17 @@ int store_principal_get_by_email(struct store *store, const char *address,
 	return ret;
 }
 
-static int store_principal_ids(struct store_db *db, unsigned types_mask, int64_t **ids_r,
+static int store_principal_ids(struct store_db *db, unsigned types_mask, uint64_t **ids_r,
 			       size_t *count_r, const char **error_r)
 {
 	static const char sql[] =
 		"SELECT id FROM principals WHERE ?1 = 0 OR ((1 << type) & ?1) != 0 ORDER BY name";
 	sqlite3_stmt *stmt = store_db_stmt(db, sql, error_r);
-	int64_t *ids = NULL;
-	size_t count = 0, cap = 0;
-	int ret;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, types_mask);
-	while ((ret = store_db_row(db, stmt, "principal list", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			ids = xrealloc(ids, cap * sizeof(*ids));
-		}
-		ids[count++] = sqlite3_column_int64(stmt, 0);
-	}
-	if (ret < 0) {
-		free(ids);
-		return -1;
-	}
-	*ids_r = ids;
-	*count_r = count;
-	return 0;
+	return store_db_ids(db, stmt, "principal list", ids_r, count_r, error_r);
 }
 
 int store_principal_list(struct store *store, unsigned types_mask,
@@ -228,7 +196,7 @@ int store_principal_list(struct store *store, unsigned types_mask,
 	const char *error;
 	struct store_db *db = store_sys(store, &error);
 	struct store_principal **list = NULL;
-	int64_t *ids = NULL;
+	uint64_t *ids = NULL;
 	size_t id_count = 0, count = 0;
 	int ret = 0;
 
@@ -240,7 +208,7 @@ int store_principal_list(struct store *store, unsigned types_mask,
 		list = xcalloc(id_count, sizeof(*list));
 	for (size_t i = 0; i < id_count && ret == 0; i++) {
 		/* The transaction's snapshot holds every listed id. */
-		if (store_principal_load(db, ids[i], &list[count], &error) < 0)
+		if (store_principal_load(db, (int64_t)ids[i], &list[count], &error) < 0)
 			ret = -1;
 		else
 			count++;

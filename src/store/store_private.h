@@ -121,15 +121,49 @@ void store_stmt_done(sqlite3_stmt *stmt);
 /* Steps stmt to completion and hands it back. 0 or -1. */
 int store_db_run(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 		 const char **error_r);
+/* store_db_run() for a statement that must change a row: when it
+ * changed none, fails with STORE_ERR_NOT_FOUND and the detail not_found. */
+int store_db_run_one(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		     const char *not_found, const char **error_r);
 /* Steps stmt once: 1 with a row to read (then store_stmt_done() it),
  * 0 with none (handed back), -1 on error (handed back). */
 int store_db_row(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 		 const char **error_r);
+
+/* How store_db_rows() turns a row into one item of a list. */
+struct store_rows {
+	size_t item_size;
+	/* Fills item (zeroed) from the current row of stmt. */
+	void (*read)(sqlite3_stmt *stmt, void *item, const void *context);
+	/* Frees what read put into item; NULL when read allocates nothing. */
+	void (*clear)(void *item);
+	const void *context;
+};
+
+/* Frees an array of count items of item_size bytes, each first passed
+ * to clear (unless clear is NULL). list may be NULL. */
+void store_items_free(void *list, size_t count, size_t item_size, void (*clear)(void *item));
+/* Steps stmt (bound) through all its rows into a caller-owned array of
+ * items (NULL when there is none) and hands it back. 0 or -1 (then
+ * nothing is left to free and *list_r, *count_r are untouched). */
+int store_db_rows(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		  const struct store_rows *rows, void **list_r, size_t *count_r,
+		  const char **error_r);
+/* store_db_rows() for a statement whose column 0 is an id. */
+int store_db_ids(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		 uint64_t **ids_r, size_t *count_r, const char **error_r);
+/* store_db_rows() for a statement whose column 0 is text (NULL stays
+ * NULL); free the list with store_strings_free(). */
+int store_db_strings(struct store_db *db, sqlite3_stmt *stmt, const char *what,
+		     char ***list_r, size_t *count_r, const char **error_r);
+
 /* Runs sql (no parameters, rows ignored) without caching it. */
 int store_db_exec(struct store_db *db, const char *sql, const char **error_r);
 int store_db_begin(struct store_db *db, bool write, const char **error_r);
 int store_db_commit(struct store_db *db, const char **error_r);
 void store_db_rollback(struct store_db *db);
+/* Binds value at col, or NULL when value is NULL. */
+void store_bind_text_or_null(sqlite3_stmt *stmt, int col, const char *value);
 /* A copy of column col (NULL stays NULL). */
 char *store_column_strdup(sqlite3_stmt *stmt, int col);
 

@@ -5,18 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
-#include "store/store_objects_private.h"
+#include "store/store_objects.h"
+#include "store/store_private.h"
+
+static void store_queue_rcpt_clear(void *item)
+{
+	struct store_queue_rcpt *r = item;
+
+	free(r->address);
+	free(r->parameters);
+	free(r->status);
+	free(r->smtp_reply);
+}
 
 void store_queue_entry_clear(struct store_queue_entry *e)
 {
-	for (size_t i = 0; i < e->rcpt_count; i++) {
-		free(e->rcpts[i].address);
-		free(e->rcpts[i].parameters);
-		free(e->rcpts[i].status);
-		free(e->rcpts[i].smtp_reply);
-	}
-	free(e->rcpts);
+	store_items_free(e->rcpts, e->rcpt_count, sizeof(*e->rcpts), store_queue_rcpt_clear);
 	free(e->mail_from);
 	free(e->mail_from_parameters);
 	memset(e, 0, sizeof(*e));
@@ -147,33 +151,36 @@ static void store_queue_read(sqlite3_stmt *stmt, struct store_queue_entry *e)
 	e->submission_id = (uint64_t)sqlite3_column_int64(stmt, 10);
 }
 
+static void store_queue_rcpt_read(sqlite3_stmt *stmt, void *item, const void *context)
+{
+	struct store_queue_rcpt *r = item;
+
+	r->address = store_column_strdup(stmt, 0);
+	r->parameters = store_column_strdup(stmt, 1);
+	r->status = store_column_strdup(stmt, 2);
+	r->smtp_reply = store_column_strdup(stmt, 3);
+}
+
 static int store_queue_read_rcpts(struct store_db *db, struct store_queue_entry *e,
 				  const char **error_r)
 {
 	static const char sql[] =
 		"SELECT address, parameters, status, smtp_reply FROM outbound_recipients"
 		" WHERE queue_id = ?1 ORDER BY position";
+	static const struct store_rows rows = {
+		sizeof(struct store_queue_rcpt), store_queue_rcpt_read, store_queue_rcpt_clear, NULL
+	};
 	sqlite3_stmt *stmt = store_db_stmt(db, sql, error_r);
-	size_t cap = 0;
-	int ret;
+	void *rcpts;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)e->id);
-	while ((ret = store_db_row(db, stmt, "queue recipients", error_r)) > 0) {
-		struct store_queue_rcpt *r;
-
-		if (e->rcpt_count == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			e->rcpts = xrealloc(e->rcpts, cap * sizeof(*e->rcpts));
-		}
-		r = &e->rcpts[e->rcpt_count++];
-		r->address = store_column_strdup(stmt, 0);
-		r->parameters = store_column_strdup(stmt, 1);
-		r->status = store_column_strdup(stmt, 2);
-		r->smtp_reply = store_column_strdup(stmt, 3);
-	}
-	return ret;
+	if (store_db_rows(db, stmt, "queue recipients", &rows, &rcpts, &e->rcpt_count,
+			  error_r) < 0)
+		return -1;
+	e->rcpts = rcpts;
+	return 0;
 }
 
 int store_queue_get(struct store *store, uint32_t account_id, uint64_t submission_id,

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
-#include "store/store_objects_private.h"
+#include "store/store_objects.h"
+#include "store/store_private.h"
 
 #define STORE_SUBMISSION_COLUMNS \
 	"id, identity_id, email_id, thread_id, envelope, send_at, undo_status," \
@@ -22,16 +22,15 @@ void store_submission_clear(struct store_submission *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static void store_submission_clear_item(void *item)
+{
+	store_submission_clear(item);
+}
+
 void store_submission_list_free(struct store_submission **listp, size_t count)
 {
-	struct store_submission *list = *listp;
-
-	if (list == NULL)
-		return;
+	store_items_free(*listp, count, sizeof(**listp), store_submission_clear_item);
 	*listp = NULL;
-	for (size_t i = 0; i < count; i++)
-		store_submission_clear(&list[i]);
-	free(list);
 }
 
 static enum store_undo_status store_undo_parse(const unsigned char *text)
@@ -43,8 +42,10 @@ static enum store_undo_status store_undo_parse(const unsigned char *text)
 	return STORE_UNDO_FINAL;
 }
 
-static void store_submission_read(sqlite3_stmt *stmt, struct store_submission *s)
+static void store_submission_read(sqlite3_stmt *stmt, void *item, const void *context)
 {
+	struct store_submission *s = item;
+
 	const unsigned char *blob_id;
 
 	s->id = (uint64_t)sqlite3_column_int64(stmt, 0);
@@ -62,31 +63,23 @@ static void store_submission_read(sqlite3_stmt *stmt, struct store_submission *s
 	snprintf(s->blob_id, sizeof(s->blob_id), "%s", blob_id != NULL ? (const char *)blob_id : "");
 }
 
+static const struct store_rows store_submission_rows = {
+	sizeof(struct store_submission), store_submission_read, store_submission_clear_item, NULL
+};
+
 int store_submission_list(struct store_account *acct, struct store_submission **list_r,
 			  size_t *count_r, const char **error_r)
 {
 	static const char sql[] =
 		"SELECT " STORE_SUBMISSION_COLUMNS " FROM email_submissions ORDER BY id";
-	struct store_submission *list = NULL;
-	size_t count = 0, cap = 0;
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	int ret;
+	void *list;
 
-	if (stmt == NULL)
+	if (stmt == NULL ||
+	    store_db_rows(&acct->db, stmt, "submission list", &store_submission_rows,
+			  &list, count_r, error_r) < 0)
 		return -1;
-	while ((ret = store_db_row(&acct->db, stmt, "submission list", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
-		store_submission_read(stmt, &list[count++]);
-	}
-	if (ret < 0) {
-		store_submission_list_free(&list, count);
-		return -1;
-	}
 	*list_r = list;
-	*count_r = count;
 	return 0;
 }
 
@@ -103,7 +96,7 @@ int store_submission_get(struct store_account *acct, uint64_t id, struct store_s
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
 	ret = store_db_row(&acct->db, stmt, "submission get", &error);
 	if (ret > 0) {
-		store_submission_read(stmt, s_r);
+		store_submission_read(stmt, s_r, NULL);
 		store_stmt_done(stmt);
 	}
 	return ret;
@@ -145,7 +138,7 @@ int store_submission_create(struct store_account *acct, struct store_submission 
 		*error_r = store_fail(STORE_ERR_INTERNAL, "submission create", "bad fields");
 		return -1;
 	}
-	if ((modseq = store_object_modseq(acct, "submission create", error_r)) == 0 ||
+	if ((modseq = store_change_modseq(acct, "submission create", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_submission_bind(stmt, s);
@@ -171,19 +164,16 @@ int store_submission_update(struct store_account *acct, struct store_submission 
 		*error_r = store_fail(STORE_ERR_INTERNAL, "submission update", "bad fields");
 		return -1;
 	}
-	if ((modseq = store_object_modseq(acct, "submission update", error_r)) == 0 ||
+	if ((modseq = store_change_modseq(acct, "submission update", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, store_undo_names[s->undo_status], -1, SQLITE_STATIC);
 	store_bind_text_or_null(stmt, 2, s->delivery_status);
 	sqlite3_bind_int64(stmt, 3, (int64_t)modseq);
 	sqlite3_bind_int64(stmt, 4, (int64_t)s->id);
-	if (store_db_run(&acct->db, stmt, "submission update", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "submission update", "no such submission",
+			     error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "submission update", "no such submission");
-		return -1;
-	}
 	s->modseq = modseq;
 	return store_change_record(acct, STORE_TYPE_EMAIL_SUBMISSION, s->id, modseq,
 				   STORE_CHANGE_UPDATED, error_r);
@@ -192,19 +182,15 @@ int store_submission_update(struct store_account *acct, struct store_submission 
 int store_submission_destroy(struct store_account *acct, uint64_t id, const char **error_r)
 {
 	static const char sql[] = "DELETE FROM email_submissions WHERE id = ?1";
-	uint64_t modseq = store_object_modseq(acct, "submission destroy", error_r);
+	uint64_t modseq = store_change_modseq(acct, "submission destroy", error_r);
 	sqlite3_stmt *stmt;
 
 	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	if (store_db_run(&acct->db, stmt, "submission destroy", error_r) < 0)
+	if (store_db_run_one(&acct->db, stmt, "submission destroy", "no such submission",
+			     error_r) < 0)
 		return -1;
-	if (sqlite3_changes(acct->db.handle) == 0) {
-		*error_r = store_fail(STORE_ERR_NOT_FOUND, "submission destroy",
-				      "no such submission");
-		return -1;
-	}
 	return store_change_record(acct, STORE_TYPE_EMAIL_SUBMISSION, id, modseq,
 				   STORE_CHANGE_DESTROYED, error_r);
 }

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
 #include "store/store_mail_private.h"
 
 /* FNV-1a, 64 bits: only narrows the lookup, the subject itself is
@@ -68,27 +67,11 @@ static int store_thread_email_ids(struct store_account *acct, uint64_t thread_id
 	static const char sql[] =
 		"SELECT id FROM emails WHERE thread_id = ?1 ORDER BY received_at, id";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	uint64_t *ids = NULL;
-	size_t count = 0, cap = 0;
-	int ret;
 
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)thread_id);
-	while ((ret = store_db_row(&acct->db, stmt, "thread emails", error_r)) > 0) {
-		if (count == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			ids = xrealloc(ids, cap * sizeof(*ids));
-		}
-		ids[count++] = (uint64_t)sqlite3_column_int64(stmt, 0);
-	}
-	if (ret < 0) {
-		free(ids);
-		return -1;
-	}
-	*ids_r = ids;
-	*count_r = count;
-	return 0;
+	return store_db_ids(&acct->db, stmt, "thread emails", ids_r, count_r, error_r);
 }
 
 /* Moves one email to another thread: its threadId changed. */

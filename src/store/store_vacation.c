@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_objects_private.h"
+#include "store/store_objects.h"
+#include "store/store_private.h"
 
 void store_vacation_clear(struct store_vacation *v)
 {
@@ -75,7 +76,7 @@ int store_vacation_set(struct store_account *acct, struct store_vacation *v,
 	uint64_t modseq;
 	sqlite3_stmt *stmt;
 
-	if ((modseq = store_object_modseq(acct, "vacation set", error_r)) == 0 ||
+	if ((modseq = store_change_modseq(acct, "vacation set", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	store_vacation_bind(stmt, v);
