@@ -159,12 +159,37 @@ static bool store_query_needs_email(const struct store_email_query *q)
 	return false;
 }
 
+static bool store_filter_is_text(const struct store_email_filter *f)
+{
+	return f->op == STORE_FILTER_COND && store_cond_sqls[f->cond].param == STORE_COND_MATCH;
+}
+
+/* A text condition every result meets, if the sort order has an index
+ * to walk (receivedAt first, or the id alone). A walk of one mailbox
+ * already tests the matches as a set: SQLite picks that plan itself. */
+static const struct store_email_filter *store_query_find_text(const struct store_email_query *q)
+{
+	const struct store_email_filter *f = q->filter;
+
+	if (f == NULL || (q->sort_count > 0 && q->sorts[0].key != STORE_SORT_RECEIVED_AT))
+		return NULL;
+	if (store_filter_is_text(f))
+		return f;
+	for (size_t i = 0; f->op == STORE_FILTER_AND && i < f->child_count; i++) {
+		if (store_filter_is_text(&f->children[i]))
+			return &f->children[i];
+	}
+	return NULL;
+}
+
 /* After store_query_check(). */
 void store_query_plan_init(struct store_query_plan *plan, const struct store_email_query *q)
 {
 	plan->q = q;
 	plan->mailbox_cond = store_filter_find_mailbox(q->filter);
 	plan->join_emails = plan->mailbox_cond == NULL || store_query_needs_email(q);
+	plan->text_cond = plan->mailbox_cond == NULL ? store_query_find_text(q) : NULL;
+	plan->text_walk = false;
 }
 
 bool store_query_plan_mailbox_only(const struct store_query_plan *plan)
@@ -259,8 +284,13 @@ static void store_cond_sql(const struct store_query_plan *plan,
 		strbuf_puts(&q->text, "1");
 	else if (f->cond == STORE_EMAIL_IN_MAILBOX && f->id_count == 0)
 		strbuf_puts(&q->text, "0");
-	else
+	else {
+		/* A unary plus keeps SQLite from looking rows up by the
+		 * matches' ids, so it walks the sort order instead. */
+		if (c->param == STORE_COND_MATCH && plan->text_walk)
+			strbuf_putc(&q->text, '+');
 		store_query_template(plan, c->sql, &param, q);
+	}
 	free((char *)param.match);
 }
 

@@ -119,6 +119,13 @@ int store_fts_delete(struct store_account *acct, uint64_t email_id, const char *
  * each quoted as a prefix phrase (no FTS5 syntax gets through), within
  * the condition's columns. NULL when the text has no word. */
 char *store_fts_match(enum store_email_cond cond, const char *text, const char *header_name);
+/* An estimate of how many documents match a text condition, from the
+ * term counts of its rarest plain word (ASCII letters and digits): it
+ * counts all columns, a document once per term of a prefix it holds,
+ * and at most 64 terms of a prefix. *known_r is false when no word
+ * could be estimated (headers, phrases, other scripts). */
+int store_fts_docs(struct store_account *acct, enum store_email_cond cond, const char *text,
+		   uint64_t *docs_r, bool *known_r, const char **error_r);
 
 /* ---- SQL text with bound parameters (store_email_sql.c) ---- */
 
@@ -156,7 +163,22 @@ struct store_query_plan {
 	 * that mailbox's memberships (alias em) instead of all emails. */
 	const struct store_email_filter *mailbox_cond;
 	bool join_emails;	/* the email rows (alias e) are read */
+	/* A text condition every result meets, when no mailbox is walked
+	 * and the sort starts with receivedAt (or is none): the window may
+	 * then walk the sort
+	 * order and test its matches as a set (text_walk), rather than
+	 * read and sort all matches; worth it when they are common. */
+	const struct store_email_filter *text_cond;
+	bool text_walk;
 };
+
+enum store_text_plan {
+	STORE_TEXT_PLAN_AUTO = 0,
+	STORE_TEXT_PLAN_MATCHES_FIRST,
+	STORE_TEXT_PLAN_WALK,
+};
+/* Forces a plan, so that tests can compare both on one corpus. */
+extern enum store_text_plan store_text_plan_force;
 
 void store_query_plan_init(struct store_query_plan *plan, const struct store_email_query *q);
 /* Whether the filter is exactly one mailbox condition. */

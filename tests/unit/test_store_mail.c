@@ -17,6 +17,7 @@
 
 #include "core/xalloc.h"
 #include "store/store_mail.h"
+#include "store/store_mail_private.h"
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_LIST 8
@@ -810,6 +811,90 @@ static void test_query_text(void **state)
 	expect_cond(f, &c, COND(TEXT, .text = NULL), "12534");
 }
 
+/* The text conditions again, read from the matches and then by a walk
+ * of the sort order. */
+static void test_query_text_plans(void **state)
+{
+	store_text_plan_force = STORE_TEXT_PLAN_MATCHES_FIRST;
+	test_query_text(state);
+	store_text_plan_force = STORE_TEXT_PLAN_AUTO;
+}
+
+static void test_query_text_walk(void **state)
+{
+	store_text_plan_force = STORE_TEXT_PLAN_WALK;
+	test_query_text(state);
+	store_text_plan_force = STORE_TEXT_PLAN_AUTO;
+}
+
+/* Runs q under a plan; returns the ids and total. */
+static size_t plan_query(struct fixture *f, enum store_text_plan plan,
+			 const struct store_email_query *q, uint64_t *ids, uint64_t *total_r)
+{
+	struct store_email_result r;
+	const char *error;
+	size_t count;
+
+	store_text_plan_force = plan;
+	assert_int_equal(store_email_query(f->acct, q, &r, &error), 0);
+	store_text_plan_force = STORE_TEXT_PLAN_AUTO;
+	count = r.count;
+	assert_true(count <= 64);
+	if (count > 0)
+		memcpy(ids, r.ids, count * sizeof(*ids));
+	free(r.ids);
+	*total_r = r.total;
+	return count;
+}
+
+/* Same results under every plan, for common and rare words and
+ * windows, with ties on receivedAt. */
+static void expect_same_plans(struct fixture *f, const struct store_email_query *q)
+{
+	static const enum store_text_plan plans[] = {
+		STORE_TEXT_PLAN_MATCHES_FIRST, STORE_TEXT_PLAN_WALK, STORE_TEXT_PLAN_AUTO,
+	};
+	uint64_t first[64], ids[64], first_total, total;
+	size_t n = plan_query(f, plans[0], q, first, &first_total);
+
+	for (size_t p = 1; p < STORE_N_ELEMENTS(plans); p++) {
+		assert_int_equal(plan_query(f, plans[p], q, ids, &total), n);
+		assert_memory_equal(ids, first, n * sizeof(*ids));
+		assert_int_equal(total, first_total);
+	}
+}
+
+static void test_query_text_plans_compare(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const words[] = { "common", "rare", "common rare", "comm", "absent" };
+	struct store_email_sort desc = sort_received_desc;
+	uint64_t a = mailbox_new(f, "A");
+	char msgid[32];
+
+	for (int i = 0; i < 60; i++) {
+		snprintf(msgid, sizeof(msgid), "p%d@x", i);
+		add(f, &(struct spec){
+			.msgid = msgid, .thread_subject = i % 3 == 0 ? "t" : msgid,
+			.subject = "s", .mailboxes = { a }, .received_at = 1000 + i / 2 * 10,
+			.size = 10, .text = { .subject = "s", .body = i % 2 == 0 ? "common words" :
+				i % 17 == 0 ? "rare common" : "other" } }, NULL);
+	}
+	for (size_t w = 0; w < STORE_N_ELEMENTS(words); w++) {
+		struct store_email_query q = { .filter = COND(TEXT, .text = words[w]),
+					       .sorts = &desc, .sort_count = 1, .limit = 7,
+					       .calculate_total = true };
+
+		for (q.position = 0; q.position < 40; q.position += 13)
+			expect_same_plans(f, &q);
+		q.collapse_threads = true;
+		expect_same_plans(f, &q);
+		q.sort_count = 0;
+		q.limit = 0;
+		expect_same_plans(f, &q);
+	}
+}
+
 static void expect_sorted(struct fixture *f, const struct corpus *c,
 			  const struct store_email_sort *sorts, size_t count, const char *numbers)
 {
@@ -1069,6 +1154,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mailbox_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_conditions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_plans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_plans_compare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_sorts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_collapse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_windows, setup, teardown),
