@@ -197,8 +197,8 @@ static const struct jmap_type addressbook_set_type = {
 
 static const struct jmap_method addressbook_methods[] = {
 	{ "AddressBook/set", JMAP_CAP_CONTACTS, jmap_addressbook_set, &addressbook_set_type,
-	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE },
-	{ NULL, NULL, NULL, NULL, 0 },
+	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 /* RFC 9610 gives AddressBook /get, /changes and /set only. */

@@ -93,6 +93,19 @@ static int call_open_account(struct jmap_call *call)
 	call->account_id = id;
 	if (store_account_open(call->req->srv->store, id, &call->acct, &error) < 0)
 		return call_store_fail(call, "open account", error);
+	return 0;
+}
+
+/* The prepare hook runs before the transaction begins, so that its
+ * work holds no lock and two requests of one account overlap in it. */
+static int call_enter_account(struct jmap_call *call)
+{
+	const char *error;
+
+	if (call_open_account(call) < 0)
+		return -1;
+	if (call->def->prepare != NULL)
+		call->def->prepare(call);
 	if (store_txn_begin(call->acct, (call->def->flags & JMAP_METHOD_WRITE) != 0, &error) < 0) {
 		call_store_fail(call, "begin", error);
 		store_account_release(&call->acct);
@@ -175,11 +188,13 @@ void jmap_call_run(struct jmap_request *req, const char *method, json_object *ar
 	call.def = jmap_method_find(method);
 	if (call.def == NULL || !jmap_request_uses(req, call.def->capability))
 		jmap_call_error(&call, "unknownMethod", NULL);
-	else if ((call.def->flags & JMAP_METHOD_ACCOUNT) == 0 || call_open_account(&call) == 0)
+	else if ((call.def->flags & JMAP_METHOD_ACCOUNT) == 0 || call_enter_account(&call) == 0)
 		call_execute(&call);
 	call_respond(&call);
 	if (call.acct != NULL)
 		store_account_release(&call.acct);
+	if (call.prepared_free != NULL)
+		call.prepared_free(call.prepared);
 	json_object_put(call.response);
 	json_object_put(call.error);
 	json_object_put(call.extra_responses);

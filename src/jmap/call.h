@@ -52,10 +52,11 @@ struct jmap_request {
 	json_object *method_responses;	/* the responses so far */
 };
 
-/* One method call. The dispatcher parses accountId, opens the account
- * and runs the handler inside a transaction (a write one for methods
- * flagged JMAP_METHOD_WRITE); it commits only if the handler succeeded,
- * then publishes changed_types on the event bus. */
+/* One method call. The dispatcher parses accountId, opens the account,
+ * runs the method's prepare hook if it has one, then runs the handler
+ * inside a transaction (a write one for methods flagged
+ * JMAP_METHOD_WRITE); it commits only if the handler succeeded, then
+ * publishes changed_types on the event bus. */
 struct jmap_call {
 	struct jmap_request *req;
 	const char *method;		/* "Mailbox/get" */
@@ -72,9 +73,24 @@ struct jmap_call {
 	 * /copy): array of [name, args] pairs; owned by the call. */
 	json_object *extra_responses;
 	uint64_t changed_types;		/* bit (1 << store_type) */
+	/* What the prepare hook left for the handler, freed with
+	 * prepared_free when the call ends (both NULL if none). */
+	void *prepared;
+	void (*prepared_free)(void *prepared);
 };
 
 typedef int jmap_method_fn(struct jmap_call *call);
+
+/* A write method's optional prepare hook: work that does not depend on
+ * the account's current state (reading blobs, parsing messages), done
+ * before the write transaction so that requests of one account do not
+ * queue behind it. It runs with call->acct open and no transaction: its
+ * reads see committed data, which may change before the handler runs.
+ * It reports nothing and never writes: it only leaves results in
+ * call->prepared, and the handler must check that they still hold and
+ * redo whatever is missing, so that a call answers the same with or
+ * without them. */
+typedef void jmap_prepare_fn(struct jmap_call *call);
 
 enum jmap_method_flags {
 	JMAP_METHOD_ACCOUNT = 1 << 0,	/* takes "accountId" */
@@ -89,6 +105,7 @@ struct jmap_method {
 	jmap_method_fn *fn;
 	const struct jmap_type *type;	/* for the standard methods */
 	unsigned flags;
+	jmap_prepare_fn *prepare;	/* or NULL */
 };
 
 /* Looks a method up in the table built from every type. NULL if none. */

@@ -53,11 +53,11 @@ static const struct jmap_arg email_get_args[] = {
 
 static const struct jmap_method email_methods[] = {
 	{ "Email/import", JMAP_CAP_MAIL, jmap_email_import, &jmap_email_type,
-	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE },
-	{ "Email/parse", JMAP_CAP_MAIL, jmap_email_parse, &jmap_email_type, JMAP_METHOD_ACCOUNT },
+	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, email_import_prepare },
+	{ "Email/parse", JMAP_CAP_MAIL, jmap_email_parse, &jmap_email_type, JMAP_METHOD_ACCOUNT, NULL },
 	{ "Email/copy", JMAP_CAP_MAIL, jmap_email_copy, &jmap_email_type,
-	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE },
-	{ NULL, NULL, NULL, NULL, 0 },
+	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 /* ids null asks for every email: found through the query, capped one

@@ -169,53 +169,71 @@ static int email_store_fail(struct jmap_call *call, const char *error)
 	return jmap_call_error(call, "serverFail", "email create: %s", error);
 }
 
-static int email_create_parsed(struct jmap_call *call, const struct email_new *in,
-			       struct mail_message *msg, json_object **created_r)
+void email_parsed_init(struct email_parsed *parsed_r, const void *raw, size_t len)
 {
+	struct mail_limits limits = { 0 };
+	struct mail_message *msg;
+
+	mail_limits_default(&limits);
+	msg = mail_message_parse(raw, len, &limits);
+	parsed_r->model = mail_message_model(msg);
+	mail_message_summary(msg, &parsed_r->summary);
+	mail_message_search_text(msg, &parsed_r->text);
+	mail_message_free(&msg);
+}
+
+void email_parsed_clear(struct email_parsed *parsed)
+{
+	json_object_put(parsed->model);
+	parsed->model = NULL;
+	mail_summary_clear(&parsed->summary);
+	mail_search_text_clear(&parsed->text);
+}
+
+static int email_create_parsed(struct jmap_call *call, const struct email_new *in,
+			       const struct email_parsed *parsed, json_object **created_r)
+{
+	const struct mail_search_text *text = &parsed->text;
 	struct store_email e = { 0 };
-	struct mail_summary sum;
-	struct mail_search_text text;
-	json_object *model = mail_message_model(msg);
 	const char *error;
 	int ret;
 
-	mail_message_summary(msg, &sum);
-	mail_message_search_text(msg, &text);
-	email_fill(&e, in, &sum, model);
+	email_fill(&e, in, &parsed->summary, parsed->model);
 	ret = store_email_create(call->acct, &e, &(struct store_email_text){
-		text.subject, text.from, text.to, text.cc, text.bcc, text.body, text.attachments,
-		text.headers }, &error);
+		text->subject, text->from, text->to, text->cc, text->bcc, text->body,
+		text->attachments, text->headers }, &error);
 	if (ret < 0)
 		email_store_fail(call, error);
 	else
 		*created_r = email_created_json(&e);
 	email_fill_free(&e);
-	mail_search_text_clear(&text);
-	mail_summary_clear(&sum);
-	json_object_put(model);
 	return ret;
 }
 
-int email_new_store(struct jmap_call *call, struct email_quota *quota, const struct email_new *in,
-		    json_object **created_r, json_object **error_r)
+int email_new_store_parsed(struct jmap_call *call, struct email_quota *quota,
+			   const struct email_new *in, const struct email_parsed *parsed,
+			   json_object **created_r, json_object **error_r)
 {
-	struct mail_limits limits = { 0 };
-	struct mail_message *msg;
-	int ret;
-
 	*error_r = NULL;
-	if (email_quota_check(call, quota, in->len, error_r) < 0)
-		return -1;
-	mail_limits_default(&limits);
-	msg = mail_message_parse(in->raw, in->len, &limits);
-	ret = email_create_parsed(call, in, msg, created_r);
-	mail_message_free(&msg);
-	if (ret < 0)
+	if (email_quota_check(call, quota, in->len, error_r) < 0 ||
+	    email_create_parsed(call, in, parsed, created_r) < 0)
 		return -1;
 	quota->used += in->len;
 	call->changed_types |= (1ULL << STORE_TYPE_EMAIL) | (1ULL << STORE_TYPE_THREAD) |
 			       (1ULL << STORE_TYPE_MAILBOX);
 	return 0;
+}
+
+int email_new_store(struct jmap_call *call, struct email_quota *quota, const struct email_new *in,
+		    json_object **created_r, json_object **error_r)
+{
+	struct email_parsed parsed;
+	int ret;
+
+	email_parsed_init(&parsed, in->raw, in->len);
+	ret = email_new_store_parsed(call, quota, in, &parsed, created_r, error_r);
+	email_parsed_clear(&parsed);
+	return ret;
 }
 
 /* ---- Email/import ---- */
@@ -229,6 +247,8 @@ struct import_one {
 	char **keywords;
 	size_t keyword_count;
 	time_t received_at;
+	bool parsed_set;		/* parsed came from the prepare hook */
+	struct email_parsed parsed;
 };
 
 static void import_one_clear(struct import_one *one)
@@ -236,6 +256,8 @@ static void import_one_clear(struct import_one *one)
 	free(one->raw);
 	free(one->mailbox_ids);
 	email_keywords_free(&one->keywords, one->keyword_count);
+	if (one->parsed_set)
+		email_parsed_clear(&one->parsed);
 }
 
 static json_object *import_prop_error(const char *prop, const char *description)
@@ -246,9 +268,10 @@ static json_object *import_prop_error(const char *prop, const char *description)
 }
 
 /* The message's blob: a blob of the account as it is, or a part blob
- * (an attached message) stored as a blob of its own. */
-static int import_blob(struct jmap_call *call, json_object *value, struct import_one *one,
-		       json_object **error_r)
+ * (an attached message) stored as a blob of its own. Read by the
+ * prepare hook if it could, else here. */
+static int import_blob(struct jmap_call *call, const char *cid, json_object *value,
+		       struct import_one *one, json_object **error_r)
 {
 	const char *given = json_object_get_string(value), *blob_id, *error;
 	int ret;
@@ -258,7 +281,9 @@ static int import_blob(struct jmap_call *call, json_object *value, struct import
 		*error_r = import_prop_error("blobId", "blobId must be the id of an upload");
 		return -1;
 	}
-	ret = email_blob_read(call->acct, blob_id, &one->raw, &one->len);
+	one->parsed_set = email_import_prepared_take(call, cid, blob_id, &one->raw, &one->len,
+						     &one->parsed) > 0;
+	ret = one->parsed_set ? 1 : email_blob_read(call->acct, blob_id, &one->raw, &one->len);
 	if (ret == 0)
 		*error_r = import_prop_error("blobId", "No such blob");
 	if (ret <= 0)
@@ -290,8 +315,8 @@ static json_object *import_unknown_props(json_object *obj)
 
 /* Checks and reads one EmailImport. 0, or -1 with *error_r (a SetError,
  * or NULL after a method error). */
-static int import_read(struct jmap_call *call, json_object *obj, struct import_one *one,
-		       json_object **error_r)
+static int import_read(struct jmap_call *call, const char *cid, json_object *obj,
+		       struct import_one *one, json_object **error_r)
 {
 	json_object *received = json_object_object_get(obj, "receivedAt");
 	bool failed;
@@ -314,7 +339,7 @@ static int import_read(struct jmap_call *call, json_object *obj, struct import_o
 					 &one->mailbox_ids, &one->mailbox_count, &failed);
 	if (*error_r != NULL || failed)
 		return -1;
-	return import_blob(call, json_object_object_get(obj, "blobId"), one, error_r);
+	return import_blob(call, cid, json_object_object_get(obj, "blobId"), one, error_r);
 }
 
 /* One EmailImport into created or notCreated; -1 fails the method. */
@@ -323,7 +348,7 @@ static int import_one(struct jmap_call *call, struct email_quota *quota, const c
 {
 	struct import_one one = { .received_at = 0 };
 	json_object *result = NULL, *error = NULL;
-	int ret = import_read(call, obj, &one, &error);
+	int ret = import_read(call, cid, obj, &one, &error);
 
 	if (ret == 0) {
 		struct email_new in = {
@@ -331,7 +356,9 @@ static int import_one(struct jmap_call *call, struct email_quota *quota, const c
 			one.keywords, one.keyword_count, one.received_at,
 		};
 
-		ret = email_new_store(call, quota, &in, &result, &error);
+		ret = one.parsed_set ?
+		      email_new_store_parsed(call, quota, &in, &one.parsed, &result, &error) :
+		      email_new_store(call, quota, &in, &result, &error);
 	}
 	import_one_clear(&one);
 	if (ret == 0) {

@@ -121,11 +121,39 @@ struct email_new {
 	time_t received_at;	/* 0: the latest Received: date, or now */
 };
 
+/* What storing a message derives from its raw text, so that it can be
+ * computed ahead of the write transaction (Email/import's prepare). */
+struct email_parsed {
+	json_object *model;
+	struct mail_summary summary;
+	struct mail_search_text text;
+};
+
+/* Parses raw (bounded by the default mail limits) into parsed_r. */
+void email_parsed_init(struct email_parsed *parsed_r, const void *raw, size_t len);
+void email_parsed_clear(struct email_parsed *parsed);
+
 /* Parses and stores one message. Returns 0 and *created_r (id, blobId,
  * threadId, size); -1 and a SetError (overQuota) in *error_r; or -1 with
  * *error_r NULL after a method error (store failure). */
 int email_new_store(struct jmap_call *call, struct email_quota *quota, const struct email_new *in,
 		    json_object **created_r, json_object **error_r);
+/* email_new_store() of a message parsed already (parsed is in->raw's). */
+int email_new_store_parsed(struct jmap_call *call, struct email_quota *quota,
+			   const struct email_new *in, const struct email_parsed *parsed,
+			   json_object **created_r, json_object **error_r);
+
+/* ---- Email/import's prepare hook (email_import_prepare.c) ---- */
+
+/* jmap_prepare_fn of Email/import: reads and parses each EmailImport's
+ * blob into call->prepared, in the order of "emails". */
+void email_import_prepare(struct jmap_call *call);
+/* Hands over the message prepared for the next EmailImport, if it is
+ * creation id cid, was read from blob_id (resolved) and that blob is
+ * still in the account: 1 with the raw message and its parse moved into
+ * *raw_r, *len_r and *parsed_r; 0 if the caller must read it itself. */
+int email_import_prepared_take(struct jmap_call *call, const char *cid, const char *blob_id,
+			       void **raw_r, size_t *len_r, struct email_parsed *parsed_r);
 
 /* ---- blobs (email_blob.c) ---- */
 

@@ -261,8 +261,8 @@ static int jmap_submission_query(struct jmap_call *call, struct jmap_query *quer
  * then does what RFC 8621 §7.5 adds (the implicit Email/set). */
 static const struct jmap_method submission_methods[] = {
 	{ "EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set,
-	  &jmap_email_submission_set_type, JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE },
-	{ NULL, NULL, NULL, NULL, 0 },
+	  &jmap_email_submission_set_type, JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 const struct jmap_type jmap_email_submission_type = {

@@ -88,7 +88,7 @@ static void methods_build(void)
 		slots += methods_extra_count_of(methods_extra[i]);
 	methods_table = xcalloc(slots, sizeof(*methods_table));
 	methods_table[methods_count++] = (struct jmap_method){
-		"Core/echo", JMAP_CAP_CORE, jmap_core_echo, NULL, 0,
+		"Core/echo", JMAP_CAP_CORE, jmap_core_echo, NULL, 0, NULL,
 	};
 	for (size_t i = 0; jmap_types[i] != NULL; i++)
 		methods_add_type(jmap_types[i]);

@@ -312,14 +312,14 @@ static const struct jmap_type quota_methods_type = {
 };
 
 static const struct jmap_method quota_methods[] = {
-	{ "Quota/get", JMAP_CAP_QUOTA, jmap_std_get, &quota_methods_type, JMAP_METHOD_ACCOUNT },
+	{ "Quota/get", JMAP_CAP_QUOTA, jmap_std_get, &quota_methods_type, JMAP_METHOD_ACCOUNT, NULL },
 	{ "Quota/changes", JMAP_CAP_QUOTA, jmap_quota_changes, &quota_methods_type,
-	  JMAP_METHOD_ACCOUNT },
+	  JMAP_METHOD_ACCOUNT, NULL },
 	{ "Quota/query", JMAP_CAP_QUOTA, jmap_std_query, &quota_methods_type,
-	  JMAP_METHOD_ACCOUNT },
+	  JMAP_METHOD_ACCOUNT, NULL },
 	{ "Quota/queryChanges", JMAP_CAP_QUOTA, jmap_quota_query_changes, &quota_methods_type,
-	  JMAP_METHOD_ACCOUNT },
-	{ NULL, NULL, NULL, NULL, 0 },
+	  JMAP_METHOD_ACCOUNT, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 /* Its store_type is Email's too: push announces Quota whenever Email

@@ -281,8 +281,8 @@ static int jmap_search_snippet_get(struct jmap_call *call)
 
 static const struct jmap_method search_snippet_methods[] = {
 	{ "SearchSnippet/get", JMAP_CAP_MAIL, jmap_search_snippet_get, &jmap_search_snippet_type,
-	  JMAP_METHOD_ACCOUNT },
-	{ NULL, NULL, NULL, NULL, 0 },
+	  JMAP_METHOD_ACCOUNT, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 /* No properties and no standard methods: only SearchSnippet/get. */

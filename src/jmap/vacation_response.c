@@ -227,10 +227,10 @@ static const struct jmap_type vacation_methods_type = {
 
 static const struct jmap_method vacation_methods[] = {
 	{ "VacationResponse/get", JMAP_CAP_VACATION, jmap_std_get, &vacation_methods_type,
-	  JMAP_METHOD_ACCOUNT },
+	  JMAP_METHOD_ACCOUNT, NULL },
 	{ "VacationResponse/set", JMAP_CAP_VACATION, jmap_std_set, &vacation_methods_type,
-	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE },
-	{ NULL, NULL, NULL, NULL, 0 },
+	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, NULL },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 
 const struct jmap_type jmap_vacation_response_type = {
