@@ -34,6 +34,7 @@ struct jmap_server {
 	struct store *store;
 	struct directory *dir;
 	struct jmap_limits limits;
+	char *hostname;			/* server.hostname: Message-ID domain */
 	/* in-flight counters for maxConcurrentRequests / maxConcurrentUpload:
 	 * server totals, changed under inflight's lock; the limits apply per
 	 * principal, through inflight (jmap/inflight.h) */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/timeutil.h"
 #include "core/xalloc.h"
@@ -14,7 +13,6 @@
 #include "jmap/mailbox.h"
 #include "jmap/patch.h"
 
-#define EMAIL_HOSTNAME_MAX 256
 
 static json_object *email_set_prop_error(const char *prop, const char *description)
 {
@@ -56,27 +54,18 @@ static int email_build_fetch(void *context, const char *blob_id, void **data_r, 
 	return ret > 0 ? 0 : -1;
 }
 
-static void email_hostname(char *out, size_t size)
-{
-	if (gethostname(out, size) < 0 || out[0] == '\0')
-		snprintf(out, size, "localhost");
-	out[size - 1] = '\0';
-}
-
 /* Builds the message; 0 and the bytes, or -1 with *error_r (a SetError,
  * or NULL after a method error). */
 static int email_create_build(struct jmap_call *call, json_object *obj, char **raw_r,
 			      size_t *len_r, json_object **error_r)
 {
 	struct email_build_fetch fetch = { call, { NULL, NULL }, json_object_new_array(), false };
-	char hostname[EMAIL_HOSTNAME_MAX];
 	struct mail_build_input in = {
-		obj, hostname, time(NULL), email_build_fetch, &fetch,
+		obj, call->req->srv->hostname, time(NULL), email_build_fetch, &fetch,
 	};
 	const char *bad_property = NULL, *error = NULL;
 	int ret;
 
-	email_hostname(hostname, sizeof(hostname));
 	ret = mail_build(&in, raw_r, len_r, &bad_property, &error);
 	if (ret < 0 && fetch.failed) {
 		*error_r = NULL;

@@ -56,6 +56,8 @@ struct jmap_server *jmap_server_new(struct store *store, struct directory *dir,
 	mail_init();
 	srv->store = store;
 	srv->dir = dir;
+	srv->hostname = xstrdup(cfg != NULL ? config_string(cfg, "server.hostname", "localhost") :
+				"localhost");
 	server_limits_read(cfg, &srv->limits);
 	srv->inflight = jmap_inflight_new();
 	return srv;
@@ -66,6 +68,7 @@ void jmap_server_free(struct jmap_server **srv)
 	if (*srv == NULL)
 		return;
 	jmap_inflight_free(&(*srv)->inflight);
+	free((*srv)->hostname);
 	free(*srv);
 	*srv = NULL;
 }

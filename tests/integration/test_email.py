@@ -778,6 +778,8 @@ def test_create_from_text_html_and_attachments(account):
     msg = parse_mime(raw)
     mid = msg["Message-ID"].strip()
     assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", mid), mid
+    # the generated Message-ID is in the configured server.hostname
+    assert mid.endswith("@mail.test>"), mid
     sent = email.utils.parsedate_to_datetime(msg["Date"])
     assert abs((sent - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) < 300
     assert b"=?" in re.search(rb"(?mi)^Subject:.*(\r\n[ \t].*)*", head).group(0)
