@@ -16,14 +16,7 @@
 #include "store/store.h"
 #include "store/store_mail.h"
 
-struct fixture {
-	char dir[256];
-	struct store *store;
-	struct config *cfg;
-	struct jmap_server *srv;
-	struct directory_identity user;
-	char account[16];
-};
+#include "jmap_fixture.h"
 
 static const char apple_card[] =
 	"BEGIN:VCARD\r\n"
@@ -45,66 +38,25 @@ static const char apple_card[] =
 	"REV:2024-03-01T10:15:30Z\r\n"
 	"END:VCARD\r\n";
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TERN_TEST_TMP"), *error;
-	struct store_principal p = { .type = STORE_PRINCIPAL_INDIVIDUAL, .name = "alice",
-				     .role = "user" };
-
-	snprintf(f->dir, sizeof(f->dir), "%s/contacts-XXXXXX", tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &f->store, &error), 0);
-	assert_int_equal(store_principal_create(f->store, &p, &error), 0);
-	f->cfg = config_load_string("", "test", &error);
-	assert_non_null(f->cfg);
-	f->srv = jmap_server_new(f->store, NULL, f->cfg);
-	assert_int_equal(jmap_account_provision(f->srv, p.id, &error), 0);
-	f->user.principal_id = p.id;
-	f->user.account_id = p.id;
-	snprintf(f->user.name, sizeof(f->user.name), "alice");
-	jmap_account_id_format(p.id, f->account);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[300];
-
-	jmap_server_free(&f->srv);
-	store_close(&f->store);
-	config_free(&f->cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
 /* Runs one in-process call with args (taken; accountId added). Returns
  * the arguments of its response (new reference); fails the test if
  * the method answered another name than expected ("error" to expect a
  * method error). */
-static json_object *invoke(struct fixture *f, const char *method, json_object *args,
+static json_object *invoke(struct jmap_fixture *f, const char *method, json_object *args,
 			   const char *expect)
 {
-	json_object *responses, *first, *result;
-	const char *name;
+	char name[64];
+	json_object *result;
 
 	json_object_object_add(args, "accountId", json_object_new_string(f->account));
-	responses = jmap_invoke(f->srv, &f->user, method, args);
-	first = json_object_array_get_idx(responses, 0);
-	name = json_object_get_string(json_object_array_get_idx(first, 0));
-	result = json_object_get(json_object_array_get_idx(first, 1));
+	result = jmap_fixture_invoke(f, method, args, name);
 	if (strcmp(name, expect) != 0)
 		fail_msg("%s answered %s: %s", method, name, json_object_to_json_string(result));
-	json_object_put(responses);
 	json_object_put(args);
 	return result;
 }
 
-static json_object *invoke_text(struct fixture *f, const char *method, const char *args_json,
+static json_object *invoke_text(struct jmap_fixture *f, const char *method, const char *args_json,
 				const char *expect)
 {
 	json_object *args = json_tokener_parse(args_json);
@@ -114,39 +66,17 @@ static json_object *invoke_text(struct fixture *f, const char *method, const cha
 	return invoke(f, method, args, expect != NULL ? expect : method);
 }
 
-static json_object *at(json_object *obj, const char *path)
-{
-	char *copy = strdup(path), *save = NULL;
-
-	for (char *tok = strtok_r(copy, "/", &save); tok != NULL && obj != NULL;
-	     tok = strtok_r(NULL, "/", &save)) {
-		if (json_object_is_type(obj, json_type_array))
-			obj = json_object_array_get_idx(obj, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(obj, tok, &obj))
-			obj = NULL;
-	}
-	free(copy);
-	return obj;
-}
-
-static const char *at_str(json_object *obj, const char *path)
-{
-	json_object *v = at(obj, path);
-
-	return v != NULL ? json_object_get_string(v) : NULL;
-}
-
 /* The default address book's id (into out). */
-static void default_book(struct fixture *f, char out[24])
+static void default_book(struct jmap_fixture *f, char out[24])
 {
 	json_object *r = invoke_text(f, "AddressBook/get", "{}", NULL);
 
-	snprintf(out, 24, "%s", at_str(r, "list/0/id"));
+	snprintf(out, 24, "%s", jstr(r, "list/0/id"));
 	json_object_put(r);
 }
 
 /* Creates a card from JSContact text in book; returns its id (static). */
-static const char *create_card(struct fixture *f, const char *book, const char *card_json)
+static const char *create_card(struct jmap_fixture *f, const char *book, const char *card_json)
 {
 	static char id[64];
 	json_object *card = json_tokener_parse(card_json), *create = json_object_new_object();
@@ -158,14 +88,14 @@ static const char *create_card(struct fixture *f, const char *book, const char *
 	json_object_object_add(create, "c", card);
 	json_object_object_add(args, "create", create);
 	r = invoke(f, "ContactCard/set", args, "ContactCard/set");
-	if (at_str(r, "created/c/id") == NULL)
+	if (jstr(r, "created/c/id") == NULL)
 		fail_msg("not created: %s", json_object_to_json_string(r));
-	snprintf(id, sizeof(id), "%s", at_str(r, "created/c/id"));
+	snprintf(id, sizeof(id), "%s", jstr(r, "created/c/id"));
 	json_object_put(r);
 	return id;
 }
 
-static json_object *set_dav_data(struct fixture *f, const char *book, const char *text)
+static json_object *set_dav_data(struct jmap_fixture *f, const char *book, const char *text)
 {
 	json_object *card = json_object_new_object(), *create = json_object_new_object();
 	json_object *args = json_object_new_object(), *books = json_object_new_object();
@@ -178,7 +108,7 @@ static json_object *set_dav_data(struct fixture *f, const char *book, const char
 	return invoke(f, "ContactCard/set", args, "ContactCard/set");
 }
 
-static json_object *get_card(struct fixture *f, const char *id, const char *props)
+static json_object *get_card(struct jmap_fixture *f, const char *id, const char *props)
 {
 	char *text;
 	json_object *r;
@@ -191,27 +121,27 @@ static json_object *get_card(struct fixture *f, const char *id, const char *prop
 
 static void test_default_address_book(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *r = invoke_text(f, "AddressBook/get", "{}", NULL), *session;
 
-	assert_int_equal(json_object_array_length(at(r, "list")), 1);
-	assert_string_equal(at_str(r, "list/0/name"), "Contacts");
-	assert_true(json_object_get_boolean(at(r, "list/0/isDefault")));
-	assert_true(json_object_get_boolean(at(r, "list/0/myRights/mayWrite")));
-	assert_null(at(r, "list/0/davName"));
+	assert_int_equal(json_object_array_length(jpath(r, "list")), 1);
+	assert_string_equal(jstr(r, "list/0/name"), "Contacts");
+	assert_true(json_object_get_boolean(jpath(r, "list/0/isDefault")));
+	assert_true(json_object_get_boolean(jpath(r, "list/0/myRights/mayWrite")));
+	assert_null(jpath(r, "list/0/davName"));
 	json_object_put(r);
 	r = invoke_text(f, "AddressBook/get", "{\"properties\":[\"davName\"]}", NULL);
-	assert_string_equal(at_str(r, "list/0/davName"), "default");
+	assert_string_equal(jstr(r, "list/0/davName"), "default");
 	json_object_put(r);
 	session = jmap_session_resource(f->srv, &f->user, "https://x");
-	r = at(session, "accounts");
+	r = jpath(session, "accounts");
 	json_object_object_foreach(r, key, account) {
 		(void)key;
-		assert_int_equal(json_object_get_int(at(account, "accountCapabilities/"
+		assert_int_equal(json_object_get_int(jpath(account, "accountCapabilities/"
 			"urn:ietf:params:jmap:contacts/maxAddressBooksPerCard")), 1);
-		assert_null(at(account, "accountCapabilities/urn:tern:dav"));
+		assert_null(jpath(account, "accountCapabilities/urn:tern:dav"));
 	}
-	assert_non_null(at(session, "primaryAccounts/urn:ietf:params:jmap:contacts"));
+	assert_non_null(jpath(session, "primaryAccounts/urn:ietf:params:jmap:contacts"));
 	json_object_put(session);
 }
 
@@ -219,7 +149,7 @@ static void test_default_address_book(void **state)
  * address book on the first AddressBook/get, once. */
 static void test_lazy_default(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	struct store_principal p = { .type = STORE_PRINCIPAL_INDIVIDUAL, .name = "bob",
 				     .role = "user" };
 	struct store_mailbox mb = { .name = (char *)"Inbox", .role = (char *)"inbox" };
@@ -237,18 +167,18 @@ static void test_lazy_default(void **state)
 	jmap_account_id_format(p.id, f->account);
 	for (int i = 0; i < 2; i++) {
 		r = invoke_text(f, "AddressBook/get", "{}", NULL);
-		assert_int_equal(json_object_array_length(at(r, "list")), 1);
-		assert_true(json_object_get_boolean(at(r, "list/0/isDefault")));
+		assert_int_equal(json_object_array_length(jpath(r, "list")), 1);
+		assert_true(json_object_get_boolean(jpath(r, "list/0/isDefault")));
 		json_object_put(r);
 	}
 	r = invoke_text(f, "AddressBook/changes", "{\"sinceState\":\"0\"}", NULL);
-	assert_int_equal(json_object_array_length(at(r, "created")), 1);
+	assert_int_equal(json_object_array_length(jpath(r, "created")), 1);
 	json_object_put(r);
 }
 
 static void test_create_jscontact(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char book[24];
 	const char *id, *data;
 	json_object *r;
@@ -260,69 +190,69 @@ static void test_create_jscontact(void **state)
 		"\"emails\":{\"e1\":{\"address\":\"ada@example.com\",\"contexts\":{\"work\":true}}},"
 		"\"phones\":{\"p1\":{\"number\":\"+44 20 1234\",\"features\":{\"mobile\":true}}}}");
 	r = get_card(f, id, "null");
-	assert_string_equal(at_str(r, "list/0/emails/e1/address"), "ada@example.com");
-	assert_true(json_object_get_boolean(at(r, "list/0/addressBookIds/" "b1")));
-	assert_true(strncmp(at_str(r, "list/0/uid"), "urn:uuid:", 9) == 0);
-	assert_string_equal(at_str(r, "list/0/@type"), "Card");
-	assert_null(at(r, "list/0/davData"));
+	assert_string_equal(jstr(r, "list/0/emails/e1/address"), "ada@example.com");
+	assert_true(json_object_get_boolean(jpath(r, "list/0/addressBookIds/" "b1")));
+	assert_true(strncmp(jstr(r, "list/0/uid"), "urn:uuid:", 9) == 0);
+	assert_string_equal(jstr(r, "list/0/@type"), "Card");
+	assert_null(jpath(r, "list/0/davData"));
 	json_object_put(r);
 	r = get_card(f, id, "[\"davData\",\"davEtag\",\"davName\",\"uid\"]");
-	data = at_str(r, "list/0/davData");
+	data = jstr(r, "list/0/davData");
 	assert_true(strncmp(data, "BEGIN:VCARD\r\nVERSION:4.0\r\n", 26) == 0);
 	assert_non_null(strstr(data, "EMAIL;PROP-ID=e1;TYPE=work:ada@example.com\r\n"));
 	assert_non_null(strstr(data, "N:Lovelace;Ada;;;\r\n"));
 	assert_non_null(strstr(data, "FN;DERIVED=TRUE:Ada Lovelace\r\n"));
-	assert_int_equal(strncmp(at_str(r, "list/0/davName"),
-				 at_str(r, "list/0/uid") + strlen("urn:uuid:"), 36), 0);
-	assert_string_equal(at_str(r, "list/0/davName") + 36, ".vcf");
+	assert_int_equal(strncmp(jstr(r, "list/0/davName"),
+				 jstr(r, "list/0/uid") + strlen("urn:uuid:"), 36), 0);
+	assert_string_equal(jstr(r, "list/0/davName") + 36, ".vcf");
 	json_object_put(r);
 }
 
 static void test_create_dav_data(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	uint8_t digest[SHA256_LEN];
 	char book[24], etag[SHA256_HEX_LEN + 1], id[64];
 	json_object *r;
 
 	default_book(f, book);
 	r = set_dav_data(f, book, apple_card);
-	assert_non_null(at_str(r, "created/d/id"));
-	snprintf(id, sizeof(id), "%s", at_str(r, "created/d/id"));
+	assert_non_null(jstr(r, "created/d/id"));
+	snprintf(id, sizeof(id), "%s", jstr(r, "created/d/id"));
 	sha256(apple_card, strlen(apple_card), digest);
 	hex_encode(digest, sizeof(digest), etag);
-	assert_string_equal(at_str(r, "created/d/davEtag"), etag);
-	assert_string_equal(at_str(r, "created/d/davName"),
+	assert_string_equal(jstr(r, "created/d/davEtag"), etag);
+	assert_string_equal(jstr(r, "created/d/davName"),
 			    "6A2B51B9-8C3F-4E69-9A0D-1F8D9E2C3A4B.vcf");
 	json_object_put(r);
 	r = get_card(f, id, "[\"davData\",\"davEtag\",\"emails\",\"name\",\"phones\"]");
-	assert_string_equal(at_str(r, "list/0/davData"), apple_card);
-	assert_string_equal(at_str(r, "list/0/davEtag"), etag);
-	assert_string_equal(at_str(r, "list/0/emails/e1/label"), "_$!<Other>!$_");
-	assert_string_equal(at_str(r, "list/0/name/full"), "Johnny Appleseed");
-	assert_true(json_object_get_boolean(at(r, "list/0/phones/p1/features/mobile")));
+	assert_string_equal(jstr(r, "list/0/davData"), apple_card);
+	assert_string_equal(jstr(r, "list/0/davEtag"), etag);
+	assert_string_equal(jstr(r, "list/0/emails/e1/label"), "_$!<Other>!$_");
+	assert_string_equal(jstr(r, "list/0/name/full"), "Johnny Appleseed");
+	assert_true(json_object_get_boolean(jpath(r, "list/0/phones/p1/features/mobile")));
 	json_object_put(r);
 	/* not a vCard, and a vCard with no UID, are refused */
 	r = set_dav_data(f, book, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\n");
-	assert_string_equal(at_str(r, "notCreated/d/type"), "invalidProperties");
-	assert_string_equal(at_str(r, "notCreated/d/properties/0"), "davData");
+	assert_string_equal(jstr(r, "notCreated/d/type"), "invalidProperties");
+	assert_string_equal(jstr(r, "notCreated/d/properties/0"), "davData");
 	json_object_put(r);
 	r = set_dav_data(f, book, "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nEND:VCARD\r\n");
-	assert_string_equal(at_str(r, "notCreated/d/type"), "invalidProperties");
+	assert_string_equal(jstr(r, "notCreated/d/type"), "invalidProperties");
 	json_object_put(r);
 }
 
 /* A JMAP edit of a card a phone sent rewrites only what changed. */
 static void test_update_keeps_unknown(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char book[24], id[64], *args;
 	const char *data;
 	json_object *r;
 
 	default_book(f, book);
 	r = set_dav_data(f, book, apple_card);
-	snprintf(id, sizeof(id), "%s", at_str(r, "created/d/id"));
+	snprintf(id, sizeof(id), "%s", jstr(r, "created/d/id"));
 	json_object_put(r);
 	assert_true(asprintf(&args, "{\"update\":{\"%s\":{\"emails/e2/address\":"
 			     "\"johnny@new.example\",\"nicknames\":{\"n\":{\"name\":\"J\"}}}}}",
@@ -330,13 +260,13 @@ static void test_update_keeps_unknown(void **state)
 	r = invoke_text(f, "ContactCard/set", args, NULL);
 	free(args);
 	/* "updated" moved to now, and the DAV face learns the new ETag */
-	assert_non_null(json_object_object_get(json_object_object_get(at(r, "updated"), id),
+	assert_non_null(json_object_object_get(json_object_object_get(jpath(r, "updated"), id),
 					       "updated"));
-	assert_non_null(json_object_object_get(json_object_object_get(at(r, "updated"), id),
+	assert_non_null(json_object_object_get(json_object_object_get(jpath(r, "updated"), id),
 					       "davEtag"));
 	json_object_put(r);
 	r = get_card(f, id, "[\"davData\",\"emails\",\"nicknames\"]");
-	data = at_str(r, "list/0/davData");
+	data = jstr(r, "list/0/davData");
 	assert_non_null(strstr(data, "VERSION:3.0\r\n"));
 	assert_non_null(strstr(data, "item1.EMAIL;type=INTERNET;type=HOME;type=pref:johnny@"
 			       "example.com\r\nitem1.X-ABLabel:_$!<Other>!$_\r\n"));
@@ -346,14 +276,14 @@ static void test_update_keeps_unknown(void **state)
 	assert_non_null(strstr(data, "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQAB"));
 	assert_non_null(strstr(data, "EMAIL;PROP-ID=e2;TYPE=work,INTERNET:johnny@new.example\r\n"));
 	assert_null(strstr(data, "REV:2024-03-01T10:15:30Z"));
-	assert_string_equal(at_str(r, "list/0/emails/e2/address"), "johnny@new.example");
-	assert_string_equal(at_str(r, "list/0/nicknames/n/name"), "J");
+	assert_string_equal(jstr(r, "list/0/emails/e2/address"), "johnny@new.example");
+	assert_string_equal(jstr(r, "list/0/nicknames/n/name"), "J");
 	json_object_put(r);
 }
 
 static void test_uid_conflict(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char book[24], first[64], second[64], *args;
 	json_object *r;
 
@@ -362,17 +292,17 @@ static void test_uid_conflict(void **state)
 	r = invoke_text(f, "ContactCard/set",
 			"{\"create\":{\"x\":{\"uid\":\"same-uid\",\"addressBookIds\":{\"b1\":true}}}}",
 			NULL);
-	assert_string_equal(at_str(r, "notCreated/x/type"), "alreadyExists");
-	assert_string_equal(at_str(r, "notCreated/x/existingId"), first);
+	assert_string_equal(jstr(r, "notCreated/x/type"), "alreadyExists");
+	assert_string_equal(jstr(r, "notCreated/x/existingId"), first);
 	json_object_put(r);
 	/* another address book may hold the same uid */
 	r = invoke_text(f, "AddressBook/set", "{\"create\":{\"w\":{\"name\":\"Work\"}}}", NULL);
-	assert_false(json_object_get_boolean(at(r, "created/w/isDefault")));
+	assert_false(json_object_get_boolean(jpath(r, "created/w/isDefault")));
 	json_object_put(r);
 	r = invoke_text(f, "ContactCard/set",
 			"{\"create\":{\"x\":{\"uid\":\"same-uid\",\"addressBookIds\":{\"b2\":true}}}}",
 			NULL);
-	snprintf(second, sizeof(second), "%s", at_str(r, "created/x/id"));
+	snprintf(second, sizeof(second), "%s", jstr(r, "created/x/id"));
 	json_object_put(r);
 	/* moving it next to its twin is refused too */
 	assert_true(asprintf(&args, "{\"update\":{\"%s\":{\"addressBookIds\":{\"b1\":true}}}}",
@@ -380,11 +310,11 @@ static void test_uid_conflict(void **state)
 	r = invoke_text(f, "ContactCard/set", args, NULL);
 	free(args);
 	assert_string_equal(json_object_get_string(json_object_object_get(
-		json_object_object_get(at(r, "notUpdated"), second), "type")), "alreadyExists");
+		json_object_object_get(jpath(r, "notUpdated"), second), "type")), "alreadyExists");
 	json_object_put(r);
 }
 
-static void create_query_cards(struct fixture *f, const char *book)
+static void create_query_cards(struct jmap_fixture *f, const char *book)
 {
 	create_card(f, book, "{\"uid\":\"u-ada\",\"name\":{\"components\":["
 		    "{\"kind\":\"given\",\"value\":\"Ada\"},{\"kind\":\"surname\",\"value\":\"Lovelace\"}]},"
@@ -398,15 +328,15 @@ static void create_query_cards(struct fixture *f, const char *book)
 		    "\"members\":{\"u-ada\":true,\"u-charles\":true}}");
 }
 
-static size_t query_count(struct fixture *f, const char *args, const char *first_id_uid)
+static size_t query_count(struct jmap_fixture *f, const char *args, const char *first_id_uid)
 {
 	json_object *r = invoke_text(f, "ContactCard/query", args, NULL);
-	size_t n = json_object_array_length(at(r, "ids"));
+	size_t n = json_object_array_length(jpath(r, "ids"));
 
 	if (first_id_uid != NULL) {
-		json_object *g = get_card(f, at_str(r, "ids/0"), "[\"uid\"]");
+		json_object *g = get_card(f, jstr(r, "ids/0"), "[\"uid\"]");
 
-		assert_string_equal(at_str(g, "list/0/uid"), first_id_uid);
+		assert_string_equal(jstr(g, "list/0/uid"), first_id_uid);
 		json_object_put(g);
 	}
 	json_object_put(r);
@@ -415,7 +345,7 @@ static size_t query_count(struct fixture *f, const char *args, const char *first
 
 static void test_query(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char book[24];
 
 	default_book(f, book);
@@ -456,89 +386,89 @@ static void test_query(void **state)
 
 static void test_changes_destroy(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char book[24], id[64], state0[32], *args;
 	json_object *r;
 
 	default_book(f, book);
 	r = invoke_text(f, "ContactCard/get", "{\"ids\":[]}", NULL);
-	snprintf(state0, sizeof(state0), "%s", at_str(r, "state"));
+	snprintf(state0, sizeof(state0), "%s", jstr(r, "state"));
 	json_object_put(r);
 	snprintf(id, sizeof(id), "%s", create_card(f, book, "{\"uid\":\"c1\"}"));
 	create_card(f, book, "{\"uid\":\"c2\"}");
 	assert_true(asprintf(&args, "{\"sinceState\":\"%s\"}", state0) > 0);
 	r = invoke_text(f, "ContactCard/changes", args, NULL);
-	assert_int_equal(json_object_array_length(at(r, "created")), 2);
+	assert_int_equal(json_object_array_length(jpath(r, "created")), 2);
 	json_object_put(r);
 	r = invoke_text(f, "ContactCard/query", "{}", NULL);
 	free(args);
-	assert_true(asprintf(&args, "{\"sinceQueryState\":\"%s\"}", at_str(r, "queryState")) > 0);
+	assert_true(asprintf(&args, "{\"sinceQueryState\":\"%s\"}", jstr(r, "queryState")) > 0);
 	json_object_put(r);
 	free(args);
 	assert_true(asprintf(&args, "{\"destroy\":[\"%s\"]}", id) > 0);
 	json_object_put(invoke_text(f, "ContactCard/set", args, NULL));
 	free(args);
 	r = get_card(f, id, "[\"uid\"]");
-	assert_string_equal(at_str(r, "notFound/0"), id);
+	assert_string_equal(jstr(r, "notFound/0"), id);
 	json_object_put(r);
 	assert_true(asprintf(&args, "{\"sinceState\":\"%s\"}", state0) > 0);
 	r = invoke_text(f, "ContactCard/changes", args, NULL);
-	assert_int_equal(json_object_array_length(at(r, "created")), 1);
-	assert_int_equal(json_object_array_length(at(r, "destroyed")), 0);
+	assert_int_equal(json_object_array_length(jpath(r, "created")), 1);
+	assert_int_equal(json_object_array_length(jpath(r, "destroyed")), 0);
 	json_object_put(r);
 	free(args);
 }
 
 static void test_address_book_set(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *r;
 
 	r = invoke_text(f, "AddressBook/set", "{\"create\":{\"w\":{\"name\":\"Work\",\"sortOrder\":3}},"
 			"\"onSuccessSetIsDefault\":\"#w\"}", NULL);
-	assert_true(json_object_get_boolean(at(r, "created/w/isDefault")));
-	assert_false(json_object_get_boolean(at(r, "updated/b1/isDefault")));
+	assert_true(json_object_get_boolean(jpath(r, "created/w/isDefault")));
+	assert_false(json_object_get_boolean(jpath(r, "updated/b1/isDefault")));
 	json_object_put(r);
 	create_card(f, "b2", "{\"uid\":\"in-work\"}");
 	/* the default stays; a book with cards needs onDestroyRemoveContents */
 	r = invoke_text(f, "AddressBook/set", "{\"destroy\":[\"b2\"]}", NULL);
-	assert_string_equal(at_str(r, "notDestroyed/b2/type"), "forbidden");
+	assert_string_equal(jstr(r, "notDestroyed/b2/type"), "forbidden");
 	json_object_put(r);
 	r = invoke_text(f, "AddressBook/set", "{\"destroy\":[\"b2\"],\"onSuccessSetIsDefault\":\"b1\"}",
 			NULL);
-	assert_string_equal(at_str(r, "notDestroyed/b2/type"), "addressBookHasContents");
+	assert_string_equal(jstr(r, "notDestroyed/b2/type"), "addressBookHasContents");
 	json_object_put(r);
 	r = invoke_text(f, "AddressBook/set", "{\"destroy\":[\"b2\"],\"onSuccessSetIsDefault\":\"b1\","
 			"\"onDestroyRemoveContents\":true}", NULL);
-	assert_string_equal(at_str(r, "destroyed/0"), "b2");
-	assert_true(json_object_get_boolean(at(r, "updated/b1/isDefault")));
+	assert_string_equal(jstr(r, "destroyed/0"), "b2");
+	assert_true(json_object_get_boolean(jpath(r, "updated/b1/isDefault")));
 	json_object_put(r);
 	assert_int_equal(query_count(f, "{}", NULL), 0);
 	r = invoke_text(f, "AddressBook/set", "{\"update\":{\"b1\":{\"name\":\"\"}},"
 			"\"onSuccessSetIsDefault\":null}", NULL);
-	assert_string_equal(at_str(r, "notUpdated/b1/type"), "invalidProperties");
+	assert_string_equal(jstr(r, "notUpdated/b1/type"), "invalidProperties");
 	json_object_put(r);
 	r = invoke_text(f, "AddressBook/set", "{\"update\":{\"b1\":{\"name\":\"Personal\","
 			"\"description\":\"mine\",\"davName\":\"personal\"}}}", NULL);
-	assert_non_null(at(r, "updated"));
+	assert_non_null(jpath(r, "updated"));
 	json_object_put(r);
 	r = invoke_text(f, "AddressBook/get", "{\"properties\":[\"name\",\"description\",\"davName\"]}",
 			NULL);
-	assert_string_equal(at_str(r, "list/0/name"), "Personal");
-	assert_string_equal(at_str(r, "list/0/davName"), "personal");
+	assert_string_equal(jstr(r, "list/0/name"), "Personal");
+	assert_string_equal(jstr(r, "list/0/davName"), "personal");
 	json_object_put(r);
 }
 
 static void test_dav_data_update(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char book[24], id[64], etag[80], *text;
 	json_object *r, *args, *update, *patch;
 
 	default_book(f, book);
 	r = set_dav_data(f, book, apple_card);
-	snprintf(id, sizeof(id), "%s", at_str(r, "created/d/id"));
-	snprintf(etag, sizeof(etag), "%s", at_str(r, "created/d/davEtag"));
+	snprintf(id, sizeof(id), "%s", jstr(r, "created/d/id"));
+	snprintf(etag, sizeof(etag), "%s", jstr(r, "created/d/davEtag"));
 	json_object_put(r);
 	text = strdup(apple_card);
 	memcpy(strstr(text, "FN:Johnny"), "FN:Jimmy ", 9);
@@ -549,14 +479,14 @@ static void test_dav_data_update(void **state)
 	json_object_object_add(update, id, patch);
 	json_object_object_add(args, "update", update);
 	r = invoke(f, "ContactCard/set", args, "ContactCard/set");
-	assert_non_null(json_object_object_get(json_object_object_get(at(r, "updated"), id),
+	assert_non_null(json_object_object_get(json_object_object_get(jpath(r, "updated"), id),
 					       "davEtag"));
 	assert_string_not_equal(json_object_get_string(json_object_object_get(
-		json_object_object_get(at(r, "updated"), id), "davEtag")), etag);
+		json_object_object_get(jpath(r, "updated"), id), "davEtag")), etag);
 	json_object_put(r);
 	r = get_card(f, id, "[\"davData\",\"name\"]");
-	assert_string_equal(at_str(r, "list/0/davData"), text);
-	assert_string_equal(at_str(r, "list/0/name/full"), "Jimmy  Appleseed");
+	assert_string_equal(jstr(r, "list/0/davData"), text);
+	assert_string_equal(jstr(r, "list/0/name/full"), "Jimmy  Appleseed");
 	json_object_put(r);
 	/* the UID of a card cannot change */
 	memcpy(strstr(text, "UID:6A2B"), "UID:7A2B", 8);
@@ -568,7 +498,7 @@ static void test_dav_data_update(void **state)
 	json_object_object_add(args, "update", update);
 	r = invoke(f, "ContactCard/set", args, "ContactCard/set");
 	assert_string_equal(json_object_get_string(json_object_object_get(
-		json_object_object_get(at(r, "notUpdated"), id), "type")), "invalidProperties");
+		json_object_object_get(jpath(r, "notUpdated"), id), "type")), "invalidProperties");
 	json_object_put(r);
 	free(text);
 }
@@ -576,7 +506,7 @@ static void test_dav_data_update(void **state)
 /* Over HTTP the urn:tern:dav properties do not exist. */
 static void test_http_no_dav(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	static const char get[] =
 		"{\"using\":[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:contacts\"],"
 		"\"methodCalls\":[[\"ContactCard/get\",{\"accountId\":\"%s\",\"properties\":"
@@ -593,11 +523,11 @@ static void test_http_no_dav(void **state)
 	r = jmap_api_request(f->srv, &f->user, "application/json", body, strlen(body), &status);
 	free(body);
 	assert_int_equal(status, 200);
-	assert_string_equal(at_str(r, "methodResponses/0/0"), "error");
-	assert_string_equal(at_str(r, "methodResponses/0/1/type"), "invalidArguments");
-	assert_string_equal(at_str(r, "methodResponses/1/1/notCreated/x/properties/0"), "davData");
-	assert_string_equal(at_str(r, "methodResponses/2/0"), "AddressBook/get");
-	assert_null(at(r, "methodResponses/2/1/list/0/davName"));
+	assert_string_equal(jstr(r, "methodResponses/0/0"), "error");
+	assert_string_equal(jstr(r, "methodResponses/0/1/type"), "invalidArguments");
+	assert_string_equal(jstr(r, "methodResponses/1/1/notCreated/x/properties/0"), "davData");
+	assert_string_equal(jstr(r, "methodResponses/2/0"), "AddressBook/get");
+	assert_null(jpath(r, "methodResponses/2/1/list/0/davName"));
 	json_object_put(r);
 	r = jmap_api_request(f->srv, &f->user, "application/json", dav_using, strlen(dav_using),
 			     &status);
@@ -607,7 +537,7 @@ static void test_http_no_dav(void **state)
 
 static void test_invalid_jscontact(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *r = invoke_text(f, "ContactCard/set", "{\"create\":{"
 		"\"a\":{\"addressBookIds\":{\"b1\":true},\"emails\":{\"e\":{\"address\":1}}},"
 		"\"b\":{\"addressBookIds\":{\"b9\":true}},"
@@ -616,29 +546,29 @@ static void test_invalid_jscontact(void **state)
 		"\"e\":{\"addressBookIds\":{\"b1\":true},\"unknownThing\":1}}}", NULL);
 
 	(void)state;
-	assert_string_equal(at_str(r, "notCreated/a/properties/0"), "emails");
-	assert_string_equal(at_str(r, "notCreated/b/properties/0"), "addressBookIds");
-	assert_string_equal(at_str(r, "notCreated/c/properties/0"), "addressBookIds");
-	assert_string_equal(at_str(r, "notCreated/d/properties/0"), "addressBookIds");
-	assert_string_equal(at_str(r, "notCreated/e/properties/0"), "unknownThing");
+	assert_string_equal(jstr(r, "notCreated/a/properties/0"), "emails");
+	assert_string_equal(jstr(r, "notCreated/b/properties/0"), "addressBookIds");
+	assert_string_equal(jstr(r, "notCreated/c/properties/0"), "addressBookIds");
+	assert_string_equal(jstr(r, "notCreated/d/properties/0"), "addressBookIds");
+	assert_string_equal(jstr(r, "notCreated/e/properties/0"), "unknownThing");
 	json_object_put(r);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_default_address_book, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lazy_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_jscontact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_dav_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_keeps_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uid_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_query, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_changes_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_address_book_set, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dav_data_update, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_no_dav, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_jscontact, setup, teardown),
+		jmap_fixture_test(test_default_address_book),
+		jmap_fixture_test(test_lazy_default),
+		jmap_fixture_test(test_create_jscontact),
+		jmap_fixture_test(test_create_dav_data),
+		jmap_fixture_test(test_update_keeps_unknown),
+		jmap_fixture_test(test_uid_conflict),
+		jmap_fixture_test(test_query),
+		jmap_fixture_test(test_changes_destroy),
+		jmap_fixture_test(test_address_book_set),
+		jmap_fixture_test(test_dav_data_update),
+		jmap_fixture_test(test_http_no_dav),
+		jmap_fixture_test(test_invalid_jscontact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,14 +19,7 @@
 #include "mail/mail.h"
 #include "store/store.h"
 
-struct fixture {
-	char dir[256];
-	char account[16];
-	struct store *store;
-	struct config *cfg;
-	struct jmap_server *srv;
-	struct directory_identity user;
-};
+#include "jmap_fixture.h"
 
 static const char msg_mixed[] =
 	"Received: from mx.example.net by mail.example.org; Tue, 1 Oct 2024 10:00:00 +0000\r\n"
@@ -95,51 +88,12 @@ static const char msg_lunch_reply[] =
 	"\r\n"
 	"Yes.\r\n";
 
-/* ---- fixture ---- */
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TERN_TEST_TMP"), *error;
-	struct store_principal p = { .type = STORE_PRINCIPAL_INDIVIDUAL, .name = "alice",
-				     .role = "user" };
-
-	snprintf(f->dir, sizeof(f->dir), "%s/email-XXXXXX", tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &f->store, &error), 0);
-	assert_int_equal(store_principal_create(f->store, &p, &error), 0);
-	f->cfg = config_load_string("", "test", &error);
-	assert_non_null(f->cfg);
-	f->srv = jmap_server_new(f->store, NULL, f->cfg);
-	assert_int_equal(jmap_account_provision(f->srv, p.id, &error), 0);
-	f->user.principal_id = p.id;
-	f->user.account_id = p.id;
-	snprintf(f->user.name, sizeof(f->user.name), "alice");
-	jmap_account_id_format(p.id, f->account);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[300];
-
-	jmap_server_free(&f->srv);
-	store_close(&f->store);
-	config_free(&f->cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
 /* ---- helpers ---- */
 
 /* Runs one call whose arguments are args_text with every "%ACCT%"
  * replaced by the account id. Returns the first response's arguments
  * (new ref) and its name in name_r; the extra responses in extra_r. */
-static json_object *call_ex(struct fixture *f, const char *method, const char *args_text,
+static json_object *call_ex(struct jmap_fixture *f, const char *method, const char *args_text,
 			    char *name_r, json_object **extra_r)
 {
 	char text[16384], *out = text;
@@ -156,7 +110,7 @@ static json_object *call_ex(struct fixture *f, const char *method, const char *a
 	*out = '\0';
 	args = json_tokener_parse(text);
 	assert_non_null(args);
-	responses = jmap_invoke(f->srv, &f->user, method, args);
+	responses = jmap_fixture_invoke_all(f, method, args);
 	first = json_object_array_get_idx(responses, 0);
 	strcpy(name_r, json_object_get_string(json_object_array_get_idx(first, 0)));
 	result = json_object_get(json_object_array_get_idx(first, 1));
@@ -167,7 +121,7 @@ static json_object *call_ex(struct fixture *f, const char *method, const char *a
 	return result;
 }
 
-static json_object *call_ok(struct fixture *f, const char *method, const char *args_text)
+static json_object *call_ok(struct jmap_fixture *f, const char *method, const char *args_text)
 {
 	char name[64];
 	json_object *r = call_ex(f, method, args_text, name, NULL);
@@ -177,7 +131,7 @@ static json_object *call_ok(struct fixture *f, const char *method, const char *a
 	return r;
 }
 
-static const char *call_error(struct fixture *f, const char *method, const char *args_text)
+static const char *call_error(struct jmap_fixture *f, const char *method, const char *args_text)
 {
 	static char type[64];
 	char name[64];
@@ -189,29 +143,7 @@ static const char *call_error(struct fixture *f, const char *method, const char 
 	return type;
 }
 
-static json_object *get_path(json_object *obj, const char *path)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *tok = strtok_r(buf, "/", &save); tok != NULL && obj != NULL;
-	     tok = strtok_r(NULL, "/", &save)) {
-		if (json_object_is_type(obj, json_type_array))
-			obj = json_object_array_get_idx(obj, (size_t)atoi(tok));
-		else
-			obj = json_object_object_get(obj, tok);
-	}
-	return obj;
-}
-
-static const char *get_str(json_object *obj, const char *path)
-{
-	json_object *v = get_path(obj, path);
-
-	return v != NULL ? json_object_get_string(v) : NULL;
-}
-
-static void upload(struct fixture *f, const void *data, size_t len, char blob_id[80])
+static void upload(struct jmap_fixture *f, const void *data, size_t len, char blob_id[80])
 {
 	int status;
 	json_object *problem, *resp;
@@ -222,13 +154,13 @@ static void upload(struct fixture *f, const void *data, size_t len, char blob_id
 	assert_int_equal(jmap_upload_write(up, data, len), 0);
 	resp = jmap_upload_finish(&up, &status);
 	assert_int_equal(status, 201);
-	snprintf(blob_id, 80, "%s", get_str(resp, "blobId"));
+	snprintf(blob_id, 80, "%s", jstr(resp, "blobId"));
 	json_object_put(resp);
 }
 
 /* Uploads and imports raw into mailbox m1 (plus extra JSON members of
  * the EmailImport); returns the created object's member. */
-static void import(struct fixture *f, const char *raw, size_t len, const char *extra,
+static void import(struct jmap_fixture *f, const char *raw, size_t len, const char *extra,
 		   char id_r[32], char thread_r[32])
 {
 	char blob[80], args[1024];
@@ -238,17 +170,17 @@ static void import(struct fixture *f, const char *raw, size_t len, const char *e
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"emails\":{\"k\":{\"blobId\":\"%s\","
 		 "\"mailboxIds\":{\"m1\":true}%s}}}", blob, extra != NULL ? extra : "");
 	r = call_ok(f, "Email/import", args);
-	if (get_str(r, "created/k/id") == NULL)
+	if (jstr(r, "created/k/id") == NULL)
 		fail_msg("import: %s", json_object_to_json_string(r));
-	snprintf(id_r, 32, "%s", get_str(r, "created/k/id"));
+	snprintf(id_r, 32, "%s", jstr(r, "created/k/id"));
 	if (thread_r != NULL)
-		snprintf(thread_r, 32, "%s", get_str(r, "created/k/threadId"));
-	assert_string_equal(get_str(r, "created/k/blobId"), blob);
+		snprintf(thread_r, 32, "%s", jstr(r, "created/k/threadId"));
+	assert_string_equal(jstr(r, "created/k/blobId"), blob);
 	json_object_put(r);
 }
 
 /* Email/get of one id with the extra arguments given. */
-static json_object *get_email(struct fixture *f, const char *id, const char *extra)
+static json_object *get_email(struct jmap_fixture *f, const char *id, const char *extra)
 {
 	char args[2048];
 	json_object *r, *obj;
@@ -256,13 +188,13 @@ static json_object *get_email(struct fixture *f, const char *id, const char *ext
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"ids\":[\"%s\"]%s}", id,
 		 extra != NULL ? extra : "");
 	r = call_ok(f, "Email/get", args);
-	obj = json_object_get(get_path(r, "list/0"));
+	obj = json_object_get(jpath(r, "list/0"));
 	assert_non_null(obj);
 	json_object_put(r);
 	return obj;
 }
 
-static char *download(struct fixture *f, const char *blob_id, size_t *len_r, int *status_r)
+static char *download(struct jmap_fixture *f, const char *blob_id, size_t *len_r, int *status_r)
 {
 	uint64_t size = 0;
 	int fd = jmap_download_open(f->srv, &f->user, f->account, blob_id, &size, status_r);
@@ -279,7 +211,7 @@ static char *download(struct fixture *f, const char *blob_id, size_t *len_r, int
 	return data;
 }
 
-static int64_t mailbox_count(struct fixture *f, const char *mailbox, const char *prop)
+static int64_t mailbox_count(struct jmap_fixture *f, const char *mailbox, const char *prop)
 {
 	char args[256];
 	json_object *r;
@@ -287,7 +219,7 @@ static int64_t mailbox_count(struct fixture *f, const char *mailbox, const char 
 
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"ids\":[\"%s\"]}", mailbox);
 	r = call_ok(f, "Mailbox/get", args);
-	n = json_object_get_int64(json_object_object_get(get_path(r, "list/0"), prop));
+	n = json_object_get_int64(json_object_object_get(jpath(r, "list/0"), prop));
 	json_object_put(r);
 	return n;
 }
@@ -296,48 +228,48 @@ static int64_t mailbox_count(struct fixture *f, const char *mailbox, const char 
 
 static void test_get_defaults(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32], thread[32];
 	json_object *e;
 
 	import(f, msg_mixed, sizeof(msg_mixed) - 1, ",\"keywords\":{\"$Seen\":true}", id, thread);
 	e = get_email(f, id, NULL);
-	assert_string_equal(get_str(e, "id"), id);
-	assert_string_equal(get_str(e, "threadId"), thread);
-	assert_true(json_object_get_boolean(get_path(e, "mailboxIds/m1")));
-	assert_true(json_object_get_boolean(get_path(e, "keywords/$seen")));
-	assert_int_equal(json_object_get_int64(get_path(e, "size")), sizeof(msg_mixed) - 1);
-	assert_string_equal(get_str(e, "receivedAt"), "2024-10-01T10:00:00Z");
-	assert_string_equal(get_str(e, "sentAt"), "2024-10-01T09:59:00+02:00");
-	assert_string_equal(get_str(e, "subject"), "Café meeting");
-	assert_string_equal(get_str(e, "messageId/0"), "mixed1@example.com");
-	assert_null(get_path(e, "inReplyTo"));
-	assert_string_equal(get_str(e, "from/0/name"), "René Dupont");
-	assert_string_equal(get_str(e, "from/0/email"), "rene@example.com");
-	assert_int_equal(json_object_array_length(get_path(e, "to")), 3);
-	assert_string_equal(get_str(e, "cc/0/email"), "carol@example.org");
-	assert_true(json_object_get_boolean(get_path(e, "hasAttachment")));
-	assert_non_null(strstr(get_str(e, "preview"), "Hello plain world"));
-	assert_int_equal(json_object_object_length(get_path(e, "bodyValues")), 0);
-	assert_string_equal(get_str(e, "textBody/0/type"), "text/plain");
-	assert_string_equal(get_str(e, "textBody/0/charset"), "utf-8");
-	assert_string_equal(get_str(e, "htmlBody/0/type"), "text/html");
-	assert_int_equal(json_object_array_length(get_path(e, "attachments")), 2);
-	assert_string_equal(get_str(e, "attachments/0/name"), "report.pdf");
-	assert_string_equal(get_str(e, "attachments/0/disposition"), "attachment");
-	assert_string_equal(get_str(e, "attachments/1/type"), "message/rfc822");
+	assert_string_equal(jstr(e, "id"), id);
+	assert_string_equal(jstr(e, "threadId"), thread);
+	assert_true(json_object_get_boolean(jpath(e, "mailboxIds/m1")));
+	assert_true(json_object_get_boolean(jpath(e, "keywords/$seen")));
+	assert_int_equal(json_object_get_int64(jpath(e, "size")), sizeof(msg_mixed) - 1);
+	assert_string_equal(jstr(e, "receivedAt"), "2024-10-01T10:00:00Z");
+	assert_string_equal(jstr(e, "sentAt"), "2024-10-01T09:59:00+02:00");
+	assert_string_equal(jstr(e, "subject"), "Café meeting");
+	assert_string_equal(jstr(e, "messageId/0"), "mixed1@example.com");
+	assert_null(jpath(e, "inReplyTo"));
+	assert_string_equal(jstr(e, "from/0/name"), "René Dupont");
+	assert_string_equal(jstr(e, "from/0/email"), "rene@example.com");
+	assert_int_equal(json_object_array_length(jpath(e, "to")), 3);
+	assert_string_equal(jstr(e, "cc/0/email"), "carol@example.org");
+	assert_true(json_object_get_boolean(jpath(e, "hasAttachment")));
+	assert_non_null(strstr(jstr(e, "preview"), "Hello plain world"));
+	assert_int_equal(json_object_object_length(jpath(e, "bodyValues")), 0);
+	assert_string_equal(jstr(e, "textBody/0/type"), "text/plain");
+	assert_string_equal(jstr(e, "textBody/0/charset"), "utf-8");
+	assert_string_equal(jstr(e, "htmlBody/0/type"), "text/html");
+	assert_int_equal(json_object_array_length(jpath(e, "attachments")), 2);
+	assert_string_equal(jstr(e, "attachments/0/name"), "report.pdf");
+	assert_string_equal(jstr(e, "attachments/0/disposition"), "attachment");
+	assert_string_equal(jstr(e, "attachments/1/type"), "message/rfc822");
 	/* the default bodyProperties, and no headers or bodyStructure */
-	assert_int_equal(json_object_object_length(get_path(e, "textBody/0")), 10);
-	assert_non_null(get_path(e, "textBody/0/blobId"));
-	assert_null(get_path(e, "headers"));
-	assert_null(get_path(e, "bodyStructure"));
+	assert_int_equal(json_object_object_length(jpath(e, "textBody/0")), 10);
+	assert_non_null(jpath(e, "textBody/0/blobId"));
+	assert_null(jpath(e, "headers"));
+	assert_null(jpath(e, "bodyStructure"));
 	assert_int_equal(json_object_object_length(e), 24);
 	json_object_put(e);
 }
 
 static void test_header_forms(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32];
 	json_object *e;
 
@@ -348,22 +280,22 @@ static void test_header_forms(void **state)
 		      "\"header:List-Post:asURLs\",\"header:X-Multi:all\","
 		      "\"header:x-multi:asText:all\",\"header:X-Missing\",\"header:X-Missing:all\","
 		      "\"headers\"]");
-	assert_string_equal(get_str(e, "header:Subject"), " =?UTF-8?B?Q2Fmw6kgbWVldGluZw==?=");
-	assert_string_equal(get_str(e, "header:subject:asText"), "Café meeting");
-	assert_string_equal(get_str(e, "header:From:asAddresses/0/email"), "rene@example.com");
-	assert_null(get_path(e, "header:To:asGroupedAddresses/0/name"));
-	assert_string_equal(get_str(e, "header:To:asGroupedAddresses/1/name"), "Friends");
-	assert_string_equal(get_str(e, "header:To:asGroupedAddresses/1/addresses/1/email"),
+	assert_string_equal(jstr(e, "header:Subject"), " =?UTF-8?B?Q2Fmw6kgbWVldGluZw==?=");
+	assert_string_equal(jstr(e, "header:subject:asText"), "Café meeting");
+	assert_string_equal(jstr(e, "header:From:asAddresses/0/email"), "rene@example.com");
+	assert_null(jpath(e, "header:To:asGroupedAddresses/0/name"));
+	assert_string_equal(jstr(e, "header:To:asGroupedAddresses/1/name"), "Friends");
+	assert_string_equal(jstr(e, "header:To:asGroupedAddresses/1/addresses/1/email"),
 			    "joe@example.com");
-	assert_string_equal(get_str(e, "header:Message-ID:asMessageIds/0"), "mixed1@example.com");
-	assert_string_equal(get_str(e, "header:Date:asDate"), "2024-10-01T09:59:00+02:00");
-	assert_string_equal(get_str(e, "header:List-Post:asURLs/0"), "mailto:list@example.com");
-	assert_string_equal(get_str(e, "header:X-Multi:all/0"), " one");
-	assert_string_equal(get_str(e, "header:x-multi:asText:all/1"), "twö");
+	assert_string_equal(jstr(e, "header:Message-ID:asMessageIds/0"), "mixed1@example.com");
+	assert_string_equal(jstr(e, "header:Date:asDate"), "2024-10-01T09:59:00+02:00");
+	assert_string_equal(jstr(e, "header:List-Post:asURLs/0"), "mailto:list@example.com");
+	assert_string_equal(jstr(e, "header:X-Multi:all/0"), " one");
+	assert_string_equal(jstr(e, "header:x-multi:asText:all/1"), "twö");
 	assert_true(json_object_object_get_ex(e, "header:X-Missing", NULL));
-	assert_null(get_path(e, "header:X-Missing"));
-	assert_int_equal(json_object_array_length(get_path(e, "header:X-Missing:all")), 0);
-	assert_string_equal(get_str(e, "headers/0/name"), "Received");
+	assert_null(jpath(e, "header:X-Missing"));
+	assert_int_equal(json_object_array_length(jpath(e, "header:X-Missing:all")), 0);
+	assert_string_equal(jstr(e, "headers/0/name"), "Received");
 	json_object_put(e);
 
 	assert_string_equal(call_error(f, "Email/get", "{\"accountId\":\"%ACCT%\",\"ids\":[],"
@@ -387,7 +319,7 @@ static void test_header_forms(void **state)
 
 static void test_body_structure(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32], expect[160];
 	json_object *e;
 
@@ -395,60 +327,60 @@ static void test_body_structure(void **state)
 	e = get_email(f, id, ",\"properties\":[\"bodyStructure\",\"blobId\",\"attachments\"],"
 		      "\"bodyProperties\":[\"partId\",\"blobId\",\"type\",\"header:Content-Type\","
 		      "\"size\"]");
-	assert_string_equal(get_str(e, "bodyStructure/type"), "multipart/mixed");
-	assert_null(get_path(e, "bodyStructure/partId"));
-	assert_null(get_path(e, "bodyStructure/blobId"));
-	assert_string_equal(get_str(e, "bodyStructure/subParts/0/type"), "multipart/alternative");
-	assert_string_equal(get_str(e, "bodyStructure/subParts/0/subParts/1/type"), "text/html");
-	assert_string_equal(get_str(e, "bodyStructure/subParts/1/header:Content-Type"),
+	assert_string_equal(jstr(e, "bodyStructure/type"), "multipart/mixed");
+	assert_null(jpath(e, "bodyStructure/partId"));
+	assert_null(jpath(e, "bodyStructure/blobId"));
+	assert_string_equal(jstr(e, "bodyStructure/subParts/0/type"), "multipart/alternative");
+	assert_string_equal(jstr(e, "bodyStructure/subParts/0/subParts/1/type"), "text/html");
+	assert_string_equal(jstr(e, "bodyStructure/subParts/1/header:Content-Type"),
 			    " application/pdf; name=\"report.pdf\"");
-	snprintf(expect, sizeof(expect), "%s_%s", get_str(e, "blobId"),
-		 get_str(e, "attachments/0/partId"));
-	assert_string_equal(get_str(e, "attachments/0/blobId"), expect);
-	assert_int_equal(json_object_get_int64(get_path(e, "attachments/0/size")),
+	snprintf(expect, sizeof(expect), "%s_%s", jstr(e, "blobId"),
+		 jstr(e, "attachments/0/partId"));
+	assert_string_equal(jstr(e, "attachments/0/blobId"), expect);
+	assert_int_equal(json_object_get_int64(jpath(e, "attachments/0/size")),
 			 sizeof(pdf_bytes) - 1);
-	assert_null(get_path(e, "attachments/0/name"));
+	assert_null(jpath(e, "attachments/0/name"));
 	json_object_put(e);
 }
 
 static void test_body_values(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32];
 	json_object *e, *values;
 
 	import(f, msg_mixed, sizeof(msg_mixed) - 1, NULL, id, NULL);
 	e = get_email(f, id, ",\"properties\":[\"bodyValues\",\"textBody\",\"htmlBody\"],"
 		      "\"fetchTextBodyValues\":true");
-	values = get_path(e, "bodyValues");
+	values = jpath(e, "bodyValues");
 	assert_int_equal(json_object_object_length(values), 1);
-	assert_string_equal(get_str(get_path(values, get_str(e, "textBody/0/partId")), "value"),
+	assert_string_equal(jstr(jpath(values, jstr(e, "textBody/0/partId")), "value"),
 			    "Hello plain world, this is the text body.");
 	json_object_put(e);
 
 	e = get_email(f, id, ",\"properties\":[\"bodyValues\",\"htmlBody\"],"
 		      "\"fetchHTMLBodyValues\":true,\"maxBodyValueBytes\":20");
-	values = get_path(get_path(e, "bodyValues"), get_str(e, "htmlBody/0/partId"));
+	values = jpath(jpath(e, "bodyValues"), jstr(e, "htmlBody/0/partId"));
 	/* cut at 20 bytes, then before the open tag */
-	assert_string_equal(get_str(values, "value"), "<html><body><p>Hello");
-	assert_true(json_object_get_boolean(get_path(values, "isTruncated")));
-	assert_false(json_object_get_boolean(get_path(values, "isEncodingProblem")));
+	assert_string_equal(jstr(values, "value"), "<html><body><p>Hello");
+	assert_true(json_object_get_boolean(jpath(values, "isTruncated")));
+	assert_false(json_object_get_boolean(jpath(values, "isEncodingProblem")));
 	json_object_put(e);
 
 	e = get_email(f, id, ",\"properties\":[\"bodyValues\",\"htmlBody\"],"
 		      "\"fetchHTMLBodyValues\":true,\"maxBodyValueBytes\":14");
-	values = get_path(get_path(e, "bodyValues"), get_str(e, "htmlBody/0/partId"));
-	assert_string_equal(get_str(values, "value"), "<html><body>");
+	values = jpath(jpath(e, "bodyValues"), jstr(e, "htmlBody/0/partId"));
+	assert_string_equal(jstr(values, "value"), "<html><body>");
 	json_object_put(e);
 
 	e = get_email(f, id, ",\"properties\":[\"bodyValues\"],\"fetchAllBodyValues\":true");
-	assert_int_equal(json_object_object_length(get_path(e, "bodyValues")), 2);
+	assert_int_equal(json_object_object_length(jpath(e, "bodyValues")), 2);
 	json_object_put(e);
 }
 
 static void test_set_create_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char att[80], args[2048], id[32];
 	const char *raw_blob;
 	size_t len;
@@ -470,11 +402,11 @@ static void test_set_create_round_trip(void **state)
 		 "\"bodyValues\":{\"t\":{\"value\":\"Plain text ü\"},"
 		 "\"h\":{\"value\":\"<p>HTML ü</p>\"}}}}}", att);
 	r = call_ok(f, "Email/set", args);
-	if (get_str(r, "created/d/id") == NULL)
+	if (jstr(r, "created/d/id") == NULL)
 		fail_msg("create: %s", json_object_to_json_string(r));
-	assert_non_null(get_str(r, "created/d/threadId"));
-	assert_true(json_object_get_int64(get_path(r, "created/d/size")) > 0);
-	raw_blob = get_str(r, "created/d/blobId");
+	assert_non_null(jstr(r, "created/d/threadId"));
+	assert_true(json_object_get_int64(jpath(r, "created/d/size")) > 0);
+	raw_blob = jstr(r, "created/d/blobId");
 	raw = download(f, raw_blob, &len, &status);
 	assert_non_null(raw);
 	assert_non_null(strstr(raw, "Message-ID:"));
@@ -486,24 +418,24 @@ static void test_set_create_round_trip(void **state)
 	e = get_email(f, id, ",\"properties\":[\"subject\",\"from\",\"to\",\"attachments\","
 		      "\"bodyValues\",\"textBody\",\"htmlBody\",\"header:X-Tern-Test:asText\"],"
 		      "\"fetchAllBodyValues\":true");
-	assert_string_equal(get_str(e, "subject"), "Grüße aus Köln");
-	assert_string_equal(get_str(e, "from/0/name"), "Zoë Ürban");
-	assert_string_equal(get_str(e, "to/0/email"), "x@example.org");
-	assert_string_equal(get_str(e, "header:X-Tern-Test:asText"), "yes");
-	assert_string_equal(get_str(e, "attachments/0/name"), "dätä.bin");
-	assert_int_equal(json_object_get_int64(get_path(e, "attachments/0/size")), 10);
-	assert_string_equal(get_str(get_path(get_path(e, "bodyValues"),
-					     get_str(e, "textBody/0/partId")), "value"),
+	assert_string_equal(jstr(e, "subject"), "Grüße aus Köln");
+	assert_string_equal(jstr(e, "from/0/name"), "Zoë Ürban");
+	assert_string_equal(jstr(e, "to/0/email"), "x@example.org");
+	assert_string_equal(jstr(e, "header:X-Tern-Test:asText"), "yes");
+	assert_string_equal(jstr(e, "attachments/0/name"), "dätä.bin");
+	assert_int_equal(json_object_get_int64(jpath(e, "attachments/0/size")), 10);
+	assert_string_equal(jstr(jpath(jpath(e, "bodyValues"),
+					     jstr(e, "textBody/0/partId")), "value"),
 			    "Plain text ü");
-	assert_string_equal(get_str(get_path(get_path(e, "bodyValues"),
-					     get_str(e, "htmlBody/0/partId")), "value"),
+	assert_string_equal(jstr(jpath(jpath(e, "bodyValues"),
+					     jstr(e, "htmlBody/0/partId")), "value"),
 			    "<p>HTML ü</p>");
 	json_object_put(e);
 }
 
 static void test_set_create_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *r = call_ok(f, "Email/set", "{\"accountId\":\"%ACCT%\",\"create\":{"
 		"\"a\":{\"mailboxIds\":{},\"subject\":\"x\"},"
 		"\"b\":{\"mailboxIds\":{\"m99\":true},\"subject\":\"x\"},"
@@ -513,21 +445,21 @@ static void test_set_create_errors(void **state)
 		"\"type\":\"image/png\"}]},"
 		"\"f\":{\"mailboxIds\":{\"m1\":true},\"id\":\"e1\"}}}");
 
-	assert_string_equal(get_str(r, "notCreated/a/type"), "invalidProperties");
-	assert_string_equal(get_str(r, "notCreated/a/properties/0"), "mailboxIds");
-	assert_string_equal(get_str(r, "notCreated/b/properties/0"), "mailboxIds");
-	assert_string_equal(get_str(r, "notCreated/c/properties/0"), "keywords");
-	assert_string_equal(get_str(r, "notCreated/d/properties/0"), "headers");
-	assert_string_equal(get_str(r, "notCreated/e/type"), "blobNotFound");
-	assert_string_equal(get_str(r, "notCreated/e/notFound/0"), "Gnope");
-	assert_string_equal(get_str(r, "notCreated/f/type"), "invalidProperties");
-	assert_null(get_path(r, "created"));
+	assert_string_equal(jstr(r, "notCreated/a/type"), "invalidProperties");
+	assert_string_equal(jstr(r, "notCreated/a/properties/0"), "mailboxIds");
+	assert_string_equal(jstr(r, "notCreated/b/properties/0"), "mailboxIds");
+	assert_string_equal(jstr(r, "notCreated/c/properties/0"), "keywords");
+	assert_string_equal(jstr(r, "notCreated/d/properties/0"), "headers");
+	assert_string_equal(jstr(r, "notCreated/e/type"), "blobNotFound");
+	assert_string_equal(jstr(r, "notCreated/e/notFound/0"), "Gnope");
+	assert_string_equal(jstr(r, "notCreated/f/type"), "invalidProperties");
+	assert_null(jpath(r, "created"));
 	json_object_put(r);
 }
 
 static void test_keywords_mailboxes(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32], args[1024];
 	json_object *r, *e;
 
@@ -538,12 +470,12 @@ static void test_keywords_mailboxes(void **state)
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"update\":{\"%s\":{"
 		 "\"keywords/$Seen\":true,\"keywords/$flagged\":true,\"mailboxIds/m3\":true}}}", id);
 	r = call_ok(f, "Email/set", args);
-	assert_true(json_object_object_get_ex(get_path(r, "updated"), id, NULL));
+	assert_true(json_object_object_get_ex(jpath(r, "updated"), id, NULL));
 	json_object_put(r);
 	e = get_email(f, id, ",\"properties\":[\"keywords\",\"mailboxIds\"]");
-	assert_int_equal(json_object_object_length(get_path(e, "keywords")), 2);
-	assert_true(json_object_get_boolean(get_path(e, "keywords/$seen")));
-	assert_int_equal(json_object_object_length(get_path(e, "mailboxIds")), 2);
+	assert_int_equal(json_object_object_length(jpath(e, "keywords")), 2);
+	assert_true(json_object_get_boolean(jpath(e, "keywords/$seen")));
+	assert_int_equal(json_object_object_length(jpath(e, "mailboxIds")), 2);
 	json_object_put(e);
 	assert_int_equal(mailbox_count(f, "m1", "unreadEmails"), 0);
 	assert_int_equal(mailbox_count(f, "m3", "totalEmails"), 1);
@@ -552,41 +484,41 @@ static void test_keywords_mailboxes(void **state)
 		 "\"keywords/$seen\":null,\"mailboxIds\":{\"m6\":true}}}}", id);
 	json_object_put(call_ok(f, "Email/set", args));
 	e = get_email(f, id, ",\"properties\":[\"keywords\",\"mailboxIds\"]");
-	assert_null(get_path(e, "keywords/$seen"));
-	assert_true(json_object_get_boolean(get_path(e, "mailboxIds/m6")));
-	assert_int_equal(json_object_object_length(get_path(e, "mailboxIds")), 1);
+	assert_null(jpath(e, "keywords/$seen"));
+	assert_true(json_object_get_boolean(jpath(e, "mailboxIds/m6")));
+	assert_int_equal(json_object_object_length(jpath(e, "mailboxIds")), 1);
 	json_object_put(e);
 	assert_int_equal(mailbox_count(f, "m1", "totalEmails"), 0);
 	assert_int_equal(mailbox_count(f, "m6", "unreadEmails"), 1);
 
 	r = call_ok(f, "Email/set", "{\"accountId\":\"%ACCT%\",\"update\":{"
 		    "\"e999\":{\"keywords\":{}},\"x\":{\"keywords\":{}}}}");
-	assert_string_equal(get_str(r, "notUpdated/e999/type"), "notFound");
-	assert_string_equal(get_str(r, "notUpdated/x/type"), "notFound");
+	assert_string_equal(jstr(r, "notUpdated/e999/type"), "notFound");
+	assert_string_equal(jstr(r, "notUpdated/x/type"), "notFound");
 	json_object_put(r);
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"update\":{\"%s\":"
 		 "{\"keywords/a b\":true}}}", id);
 	r = call_ok(f, "Email/set", args);
-	assert_string_equal(get_str(get_path(get_path(r, "notUpdated"), id), "type"),
+	assert_string_equal(jstr(jpath(jpath(r, "notUpdated"), id), "type"),
 			    "invalidProperties");
 	json_object_put(r);
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"update\":{\"%s\":"
 		 "{\"mailboxIds\":{}}}}", id);
 	r = call_ok(f, "Email/set", args);
-	assert_string_equal(get_str(get_path(get_path(r, "notUpdated"), id), "type"),
+	assert_string_equal(jstr(jpath(jpath(r, "notUpdated"), id), "type"),
 			    "invalidProperties");
 	json_object_put(r);
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"update\":{\"%s\":"
 		 "{\"mailboxIds/m99\":true,\"subject\":\"no\"}}}", id);
 	r = call_ok(f, "Email/set", args);
-	assert_string_equal(get_str(get_path(get_path(r, "notUpdated"), id), "type"),
+	assert_string_equal(jstr(jpath(jpath(r, "notUpdated"), id), "type"),
 			    "invalidProperties");
 	json_object_put(r);
 }
 
 static void test_destroy(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32], thread[32], args[512];
 	json_object *r;
 
@@ -594,23 +526,23 @@ static void test_destroy(void **state)
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"destroy\":[\"%s\",\"e999\"]}",
 		 id);
 	r = call_ok(f, "Email/set", args);
-	assert_string_equal(get_str(r, "destroyed/0"), id);
-	assert_string_equal(get_str(r, "notDestroyed/e999/type"), "notFound");
+	assert_string_equal(jstr(r, "destroyed/0"), id);
+	assert_string_equal(jstr(r, "notDestroyed/e999/type"), "notFound");
 	json_object_put(r);
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"ids\":[\"%s\"]}", id);
 	r = call_ok(f, "Email/get", args);
-	assert_string_equal(get_str(r, "notFound/0"), id);
+	assert_string_equal(jstr(r, "notFound/0"), id);
 	json_object_put(r);
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"ids\":[\"%s\"]}", thread);
 	r = call_ok(f, "Thread/get", args);
-	assert_string_equal(get_str(r, "notFound/0"), thread);
+	assert_string_equal(jstr(r, "notFound/0"), thread);
 	json_object_put(r);
 	assert_int_equal(mailbox_count(f, "m1", "totalEmails"), 0);
 }
 
 static void test_over_quota(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	struct store_principal *p = NULL;
 	char blob[80], args[512], id[32];
 	const char *error;
@@ -628,11 +560,11 @@ static void test_over_quota(void **state)
 		 "\"n\":{\"blobId\":\"Gmissing\",\"mailboxIds\":{\"m1\":true}},"
 		 "\"m\":{\"blobId\":\"%s\",\"mailboxIds\":{\"x\":true}}}}", blob, "Gzz", blob);
 	r = call_ok(f, "Email/import", args);
-	assert_string_equal(get_str(r, "notCreated/k/type"), "overQuota");
-	assert_string_equal(get_str(r, "notCreated/n/type"), "invalidProperties");
-	assert_string_equal(get_str(r, "notCreated/n/properties/0"), "blobId");
-	assert_string_equal(get_str(r, "notCreated/m/properties/0"), "mailboxIds");
-	assert_null(get_path(r, "created"));
+	assert_string_equal(jstr(r, "notCreated/k/type"), "overQuota");
+	assert_string_equal(jstr(r, "notCreated/n/type"), "invalidProperties");
+	assert_string_equal(jstr(r, "notCreated/n/properties/0"), "blobId");
+	assert_string_equal(jstr(r, "notCreated/m/properties/0"), "mailboxIds");
+	assert_null(jpath(r, "created"));
 	json_object_put(r);
 	r = call_ok(f, "Email/set", "{\"accountId\":\"%ACCT%\",\"create\":{\"d\":{"
 		    "\"mailboxIds\":{\"m1\":true},\"subject\":\"x\",\"textBody\":[{\"partId\":\"t\","
@@ -640,13 +572,13 @@ static void test_over_quota(void **state)
 		    "0123456789012345678901234567890123456789012345678901234567890123456789"
 		    "0123456789012345678901234567890123456789012345678901234567890123456789"
 		    "\"}}}}}");
-	assert_string_equal(get_str(r, "notCreated/d/type"), "overQuota");
+	assert_string_equal(jstr(r, "notCreated/d/type"), "overQuota");
 	json_object_put(r);
 }
 
 static void test_import_state(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char blob[80], args[512], id[32];
 	json_object *r;
 	const char *type;
@@ -660,22 +592,22 @@ static void test_import_state(void **state)
 		 "\"%s\",\"mailboxIds\":{\"m1\":true},\"receivedAt\":\"2020-01-02T03:04:05Z\","
 		 "\"keywords\":{\"$Flagged\":true,\"$flagged\":true}}}}", blob);
 	r = call_ok(f, "Email/import", args);
-	snprintf(id, sizeof(id), "%s", get_str(r, "created/k/id"));
-	assert_non_null(get_str(r, "oldState"));
-	assert_string_not_equal(get_str(r, "oldState"), get_str(r, "newState"));
+	snprintf(id, sizeof(id), "%s", jstr(r, "created/k/id"));
+	assert_non_null(jstr(r, "oldState"));
+	assert_string_not_equal(jstr(r, "oldState"), jstr(r, "newState"));
 	json_object_put(r);
 	r = get_email(f, id, ",\"properties\":[\"receivedAt\",\"keywords\"]");
-	assert_string_equal(get_str(r, "receivedAt"), "2020-01-02T03:04:05Z");
-	assert_int_equal(json_object_object_length(get_path(r, "keywords")), 1);
+	assert_string_equal(jstr(r, "receivedAt"), "2020-01-02T03:04:05Z");
+	assert_int_equal(json_object_object_length(jpath(r, "keywords")), 1);
 	json_object_put(r);
 	r = call_ok(f, "Email/changes", "{\"accountId\":\"%ACCT%\",\"sinceState\":\"0\"}");
-	assert_string_equal(get_str(r, "created/0"), id);
+	assert_string_equal(jstr(r, "created/0"), id);
 	json_object_put(r);
 }
 
 static void test_parse(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char blob[80], args[1024], part[160];
 	json_object *r, *e;
 
@@ -683,29 +615,29 @@ static void test_parse(void **state)
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"blobIds\":[\"%s\",\"Gnone\"],"
 		 "\"fetchTextBodyValues\":true}", blob);
 	r = call_ok(f, "Email/parse", args);
-	e = get_path(get_path(r, "parsed"), blob);
+	e = jpath(jpath(r, "parsed"), blob);
 	assert_non_null(e);
-	assert_string_equal(get_str(e, "subject"), "Café meeting");
-	assert_null(get_path(e, "id"));
-	assert_int_equal(json_object_object_length(get_path(e, "bodyValues")), 1);
-	assert_string_equal(get_str(r, "notFound/0"), "Gnone");
-	assert_null(get_path(r, "notParsable"));
+	assert_string_equal(jstr(e, "subject"), "Café meeting");
+	assert_null(jpath(e, "id"));
+	assert_int_equal(json_object_object_length(jpath(e, "bodyValues")), 1);
+	assert_string_equal(jstr(r, "notFound/0"), "Gnone");
+	assert_null(jpath(r, "notParsable"));
 	/* the attached message, by its part blob id */
-	snprintf(part, sizeof(part), "%s", get_str(e, "attachments/1/blobId"));
+	snprintf(part, sizeof(part), "%s", jstr(e, "attachments/1/blobId"));
 	json_object_put(r);
 
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"blobIds\":[\"%s\"],"
 		 "\"properties\":[\"id\",\"threadId\",\"subject\",\"from\",\"size\",\"blobId\","
 		 "\"keywords\",\"receivedAt\",\"mailboxIds\",\"textBody\"]}", part);
 	r = call_ok(f, "Email/parse", args);
-	e = get_path(get_path(r, "parsed"), part);
+	e = jpath(jpath(r, "parsed"), part);
 	assert_non_null(e);
-	assert_string_equal(get_str(e, "subject"), "Inner message");
-	assert_string_equal(get_str(e, "from/0/email"), "inner@example.com");
-	assert_string_equal(get_str(e, "blobId"), part);
-	assert_null(get_path(e, "threadId"));
-	assert_null(get_path(e, "keywords"));
-	assert_true(strncmp(get_str(e, "textBody/0/blobId"), part, strlen(part)) == 0);
+	assert_string_equal(jstr(e, "subject"), "Inner message");
+	assert_string_equal(jstr(e, "from/0/email"), "inner@example.com");
+	assert_string_equal(jstr(e, "blobId"), part);
+	assert_null(jpath(e, "threadId"));
+	assert_null(jpath(e, "keywords"));
+	assert_true(strncmp(jstr(e, "textBody/0/blobId"), part, strlen(part)) == 0);
 	json_object_put(r);
 
 	assert_string_equal(call_error(f, "Email/parse", "{\"accountId\":\"%ACCT%\","
@@ -717,7 +649,7 @@ static void test_parse(void **state)
 
 static void test_threads(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char a[32], ta[32], b[32], tb[32], c[32], tc[32], args[512];
 	json_object *r;
 
@@ -730,28 +662,28 @@ static void test_threads(void **state)
 	snprintf(args, sizeof(args), "{\"accountId\":\"%%ACCT%%\",\"ids\":[\"%s\",\"%s\",\"t999\","
 		 "\"x\"]}", ta, tc);
 	r = call_ok(f, "Thread/get", args);
-	assert_string_equal(get_str(r, "list/0/id"), ta);
-	assert_int_equal(json_object_array_length(get_path(r, "list/0/emailIds")), 2);
-	assert_string_equal(get_str(r, "list/0/emailIds/0"), a);
-	assert_string_equal(get_str(r, "list/0/emailIds/1"), b);
-	assert_string_equal(get_str(r, "list/1/emailIds/0"), c);
-	assert_int_equal(json_object_array_length(get_path(r, "notFound")), 2);
+	assert_string_equal(jstr(r, "list/0/id"), ta);
+	assert_int_equal(json_object_array_length(jpath(r, "list/0/emailIds")), 2);
+	assert_string_equal(jstr(r, "list/0/emailIds/0"), a);
+	assert_string_equal(jstr(r, "list/0/emailIds/1"), b);
+	assert_string_equal(jstr(r, "list/1/emailIds/0"), c);
+	assert_int_equal(json_object_array_length(jpath(r, "notFound")), 2);
 	json_object_put(r);
 	r = call_ok(f, "Thread/get", "{\"accountId\":\"%ACCT%\",\"ids\":null}");
-	assert_int_equal(json_object_array_length(get_path(r, "list")), 2);
+	assert_int_equal(json_object_array_length(jpath(r, "list")), 2);
 	json_object_put(r);
 	r = call_ok(f, "Thread/changes", "{\"accountId\":\"%ACCT%\",\"sinceState\":\"0\"}");
-	assert_int_equal(json_object_array_length(get_path(r, "created")), 2);
+	assert_int_equal(json_object_array_length(jpath(r, "created")), 2);
 	json_object_put(r);
 	r = call_ok(f, "Email/get", "{\"accountId\":\"%ACCT%\",\"ids\":null,"
 		    "\"properties\":[\"threadId\"]}");
-	assert_int_equal(json_object_array_length(get_path(r, "list")), 3);
+	assert_int_equal(json_object_array_length(jpath(r, "list")), 3);
 	json_object_put(r);
 }
 
 static void test_copy_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 
 	assert_string_equal(call_error(f, "Email/copy", "{\"accountId\":\"%ACCT%\","
 				       "\"fromAccountId\":\"%ACCT%\",\"create\":{}}"),
@@ -773,7 +705,7 @@ static void test_copy_errors(void **state)
 
 static void test_part_download(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32], blob[160];
 	size_t len;
 	int status;
@@ -782,23 +714,23 @@ static void test_part_download(void **state)
 
 	import(f, msg_mixed, sizeof(msg_mixed) - 1, NULL, id, NULL);
 	e = get_email(f, id, ",\"properties\":[\"attachments\",\"blobId\"]");
-	data = download(f, get_str(e, "attachments/0/blobId"), &len, &status);
+	data = download(f, jstr(e, "attachments/0/blobId"), &len, &status);
 	assert_int_equal(status, 200);
 	assert_int_equal(len, sizeof(pdf_bytes) - 1);
 	assert_memory_equal(data, pdf_bytes, len);
 	free(data);
-	data = download(f, get_str(e, "attachments/1/blobId"), &len, &status);
+	data = download(f, jstr(e, "attachments/1/blobId"), &len, &status);
 	assert_non_null(strstr(data, "Subject: Inner message"));
 	free(data);
-	snprintf(blob, sizeof(blob), "%s_1", get_str(e, "attachments/1/blobId"));
+	snprintf(blob, sizeof(blob), "%s_1", jstr(e, "attachments/1/blobId"));
 	data = download(f, blob, &len, &status);
 	assert_int_equal(status, 200);
 	assert_true(strncmp(data, "Inner body.", 11) == 0);
 	free(data);
-	snprintf(blob, sizeof(blob), "%s_99", get_str(e, "blobId"));
+	snprintf(blob, sizeof(blob), "%s_99", jstr(e, "blobId"));
 	assert_null(download(f, blob, &len, &status));
 	assert_int_equal(status, 404);
-	snprintf(blob, sizeof(blob), "%s_1/../x", get_str(e, "blobId"));
+	snprintf(blob, sizeof(blob), "%s_1/../x", jstr(e, "blobId"));
 	assert_null(download(f, blob, &len, &status));
 	assert_int_equal(status, 404);
 	assert_null(download(f, "Gabc_1", &len, &status));
@@ -810,7 +742,7 @@ static void test_part_download(void **state)
  * email moved into it by a patch path, then an email created in it. */
 static void test_creation_references(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char id[32], body[2048];
 	int status;
 	json_object *r, *resp;
@@ -827,14 +759,14 @@ static void test_creation_references(void **state)
 		 f->account, f->account, id, f->account, id);
 	r = jmap_api_request(f->srv, &f->user, "application/json", body, strlen(body), &status);
 	assert_int_equal(status, 200);
-	resp = get_path(r, "methodResponses");
-	assert_string_equal(get_str(resp, "1/0"), "Email/set");
-	assert_true(json_object_object_get_ex(get_path(resp, "1/1/updated"), id, NULL));
-	assert_non_null(get_str(resp, "1/1/created/c/id"));
-	assert_int_equal(json_object_array_length(get_path(resp, "2/1/list")), 2);
-	assert_int_equal(json_object_object_length(get_path(resp, "2/1/list/0/mailboxIds")), 1);
-	assert_null(get_path(resp, "2/1/list/0/mailboxIds/m1"));
-	assert_string_equal(get_str(resp, "2/1/list/1/subject"), "In new");
+	resp = jpath(r, "methodResponses");
+	assert_string_equal(jstr(resp, "1/0"), "Email/set");
+	assert_true(json_object_object_get_ex(jpath(resp, "1/1/updated"), id, NULL));
+	assert_non_null(jstr(resp, "1/1/created/c/id"));
+	assert_int_equal(json_object_array_length(jpath(resp, "2/1/list")), 2);
+	assert_int_equal(json_object_object_length(jpath(resp, "2/1/list/0/mailboxIds")), 1);
+	assert_null(jpath(resp, "2/1/list/0/mailboxIds/m1"));
+	assert_string_equal(jstr(resp, "2/1/list/1/subject"), "In new");
 	json_object_put(r);
 	assert_int_equal(mailbox_count(f, "m1", "totalEmails"), 0);
 }
@@ -858,8 +790,8 @@ static void test_model_light(void **state)
 	assert_non_null(light);
 	assert_null(json_object_object_get(light, "headers"));
 	assert_null(json_object_object_get(light, "bodyStructure"));
-	assert_string_equal(get_str(light, "subject"), "a,\"headers\":[\\");
-	assert_string_equal(get_str(light, "from/0/email"), "a@b");
+	assert_string_equal(jstr(light, "subject"), "a,\"headers\":[\\");
+	assert_string_equal(jstr(light, "from/0/email"), "a@b");
 	full = email_model_parse(text, EMAIL_MODEL_FULL);
 	assert_true(json_object_equal(full, model));
 	assert_null(email_model_parse(text, EMAIL_MODEL_NONE));
@@ -906,7 +838,7 @@ static char *file_read(const char *path, size_t *len_r)
 /* Every corpus message imports and reads back in every form. */
 static void test_corpus(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char dir[512], path[1024], id[32];
 	struct dirent *de;
 	size_t len, count = 0;
@@ -926,8 +858,8 @@ static void test_corpus(void **state)
 			      "\"bodyStructure\",\"textBody\",\"htmlBody\",\"attachments\","
 			      "\"bodyValues\",\"preview\",\"header:Subject:asText:all\"],"
 			      "\"fetchAllBodyValues\":true,\"maxBodyValueBytes\":100");
-		assert_string_equal(get_str(e, "id"), id);
-		assert_true(strlen(get_str(e, "preview")) <= 256 * 4);
+		assert_string_equal(jstr(e, "id"), id);
+		assert_true(strlen(jstr(e, "preview")) <= 256 * 4);
 		json_object_put(e);
 		count++;
 	}
@@ -938,22 +870,22 @@ static void test_corpus(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_get_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_header_forms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_body_structure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_body_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_create_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_create_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keywords_mailboxes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_over_quota, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_part_download, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_creation_references, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corpus, setup, teardown),
+		jmap_fixture_test(test_get_defaults),
+		jmap_fixture_test(test_header_forms),
+		jmap_fixture_test(test_body_structure),
+		jmap_fixture_test(test_body_values),
+		jmap_fixture_test(test_set_create_round_trip),
+		jmap_fixture_test(test_set_create_errors),
+		jmap_fixture_test(test_keywords_mailboxes),
+		jmap_fixture_test(test_destroy),
+		jmap_fixture_test(test_over_quota),
+		jmap_fixture_test(test_import_state),
+		jmap_fixture_test(test_parse),
+		jmap_fixture_test(test_threads),
+		jmap_fixture_test(test_copy_errors),
+		jmap_fixture_test(test_part_download),
+		jmap_fixture_test(test_creation_references),
+		jmap_fixture_test(test_corpus),
 		cmocka_unit_test(test_model_light),
 	};
 	int ret;

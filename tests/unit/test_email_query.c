@@ -17,6 +17,8 @@
 #include "mail/mail.h"
 #include "store/store.h"
 
+#include "jmap_fixture.h"
+
 /* ---- the highlighter ---- */
 
 static char *mark(const char *query, const char *text, size_t max_bytes)
@@ -140,12 +142,7 @@ static void test_mark_bounds(void **state)
 #define CORPUS_SIZE 5
 
 struct fixture {
-	char dir[256];
-	char account[16];
-	struct store *store;
-	struct config *cfg;
-	struct jmap_server *srv;
-	struct directory_identity user;
+	struct jmap_fixture fx;
 	char inbox[24], archive[24], trash[24];
 	char e[CORPUS_SIZE + 2][32];	/* e[1..5]: the corpus; e[6]: added by a test */
 	int64_t size[CORPUS_SIZE + 2];
@@ -220,70 +217,63 @@ static const char *const corpus[CORPUS_SIZE + 1] = {
 
 /* Runs one call; args_fmt (printf) is the arguments without accountId.
  * Returns the first response's arguments (new ref), its name in name_r. */
+static json_object *vinvoke(struct fixture *f, const char *method, char name_r[64],
+			    const char *args_fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static json_object *vinvoke(struct fixture *f, const char *method, char name_r[64],
+			    const char *args_fmt, va_list ap)
+{
+	json_object *args = jmap_fixture_vparse(args_fmt, ap), *result;
+
+	json_object_object_add(args, "accountId", json_object_new_string(f->fx.account));
+	result = jmap_fixture_invoke(&f->fx, method, args, name_r);
+	json_object_put(args);
+	return result;
+}
+
 static json_object *invoke(struct fixture *f, const char *method, char name_r[64],
 			   const char *args_fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static json_object *invoke(struct fixture *f, const char *method, char name_r[64],
 			   const char *args_fmt, ...)
 {
-	char *text;
 	va_list ap;
-	json_tokener *tok;
-	json_object *args, *responses, *first, *result;
+	json_object *r;
 
 	va_start(ap, args_fmt);
-	assert_true(vasprintf(&text, args_fmt, ap) > 0);
+	r = vinvoke(f, method, name_r, args_fmt, ap);
 	va_end(ap);
-	tok = json_tokener_new_ex(256);
-	args = json_tokener_parse_ex(tok, text, (int)strlen(text));
-	json_tokener_free(tok);
-	if (args == NULL)
-		fail_msg("bad JSON: %s", text);
-	json_object_object_add(args, "accountId", json_object_new_string(f->account));
-	responses = jmap_invoke(f->srv, &f->user, method, args);
-	first = json_object_array_get_idx(responses, 0);
-	snprintf(name_r, 64, "%s", json_object_get_string(json_object_array_get_idx(first, 0)));
-	result = json_object_get(json_object_array_get_idx(first, 1));
-	json_object_put(responses);
-	json_object_put(args);
-	free(text);
-	return result;
+	return r;
 }
 
-static json_object *get_path(json_object *obj, const char *path)
+/* Like vinvoke(), failing unless the response is named like the method. */
+static json_object *vinvoke_ok(struct fixture *f, const char *method, const char *args_fmt,
+			       va_list ap) __attribute__((format(printf, 3, 0)));
+
+static json_object *vinvoke_ok(struct fixture *f, const char *method, const char *args_fmt,
+			       va_list ap)
 {
-	char buf[256], *save = NULL;
+	char name[64];
+	json_object *r = vinvoke(f, method, name, args_fmt, ap);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *tok = strtok_r(buf, "/", &save); tok != NULL && obj != NULL;
-	     tok = strtok_r(NULL, "/", &save)) {
-		if (json_object_is_type(obj, json_type_array))
-			obj = json_object_array_get_idx(obj, (size_t)atoi(tok));
-		else
-			obj = json_object_object_get(obj, tok);
-	}
-	return obj;
-}
-
-static const char *get_str(json_object *obj, const char *path)
-{
-	json_object *v = get_path(obj, path);
-
-	return v != NULL ? json_object_get_string(v) : NULL;
+	if (strcmp(name, method) != 0)
+		fail_msg("%s -> %s", method, json_object_to_json_string(r));
+	return r;
 }
 
 static void upload(struct fixture *f, const char *raw, char blob_id[80])
 {
 	int status;
 	json_object *problem = NULL, *resp;
-	struct jmap_upload *up = jmap_upload_begin(f->srv, &f->user, f->account, "message/rfc822",
-						   strlen(raw), &status, &problem);
+	struct jmap_upload *up = jmap_upload_begin(f->fx.srv, &f->fx.user, f->fx.account,
+						   "message/rfc822", strlen(raw), &status,
+						   &problem);
 
 	assert_non_null(up);
 	assert_int_equal(jmap_upload_write(up, raw, strlen(raw)), 0);
 	resp = jmap_upload_finish(&up, &status);
 	assert_int_equal(status, 201);
-	snprintf(blob_id, 80, "%s", get_str(resp, "blobId"));
+	snprintf(blob_id, 80, "%s", jstr(resp, "blobId"));
 	json_object_put(resp);
 }
 
@@ -299,10 +289,10 @@ static void import(struct fixture *f, const char *raw, const char *mailboxes,
 	r = invoke(f, "Email/import", name,
 		   "{\"emails\":{\"k\":{\"blobId\":\"%s\",\"mailboxIds\":%s,\"keywords\":%s,"
 		   "\"receivedAt\":\"%s\"}}}", blob, mailboxes, keywords, received);
-	if (get_str(r, "created/k/id") == NULL)
+	if (jstr(r, "created/k/id") == NULL)
 		fail_msg("import: %s", json_object_to_json_string(r));
-	snprintf(id_r, 32, "%s", get_str(r, "created/k/id"));
-	*size_r = json_object_get_int64(get_path(r, "created/k/size"));
+	snprintf(id_r, 32, "%s", jstr(r, "created/k/id"));
+	*size_r = json_object_get_int64(jpath(r, "created/k/size"));
 	json_object_put(r);
 }
 
@@ -314,7 +304,7 @@ static void mailbox_ids(struct fixture *f)
 
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *mb = json_object_array_get_idx(list, i);
-		const char *role = get_str(mb, "role"), *id = get_str(mb, "id");
+		const char *role = jstr(mb, "role"), *id = jstr(mb, "id");
 
 		if (role != NULL && strcmp(role, "inbox") == 0)
 			snprintf(f->inbox, sizeof(f->inbox), "%s", id);
@@ -346,22 +336,10 @@ static void corpus_import(struct fixture *f)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TERN_TEST_TMP"), *error;
 	struct store_principal p = { .type = STORE_PRINCIPAL_INDIVIDUAL, .name = "alice",
 				     .role = "user" };
 
-	snprintf(f->dir, sizeof(f->dir), "%s/email-query-XXXXXX", tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &f->store, &error), 0);
-	assert_int_equal(store_principal_create(f->store, &p, &error), 0);
-	f->cfg = config_load_string("", "test", &error);
-	assert_non_null(f->cfg);
-	f->srv = jmap_server_new(f->store, NULL, f->cfg);
-	assert_int_equal(jmap_account_provision(f->srv, p.id, &error), 0);
-	f->user.principal_id = p.id;
-	f->user.account_id = p.id;
-	snprintf(f->user.name, sizeof(f->user.name), "alice");
-	jmap_account_id_format(p.id, f->account);
+	jmap_fixture_open(&f->fx, "email-query", "", &p);
 	mailbox_ids(f);
 	corpus_import(f);
 	*state = f;
@@ -371,13 +349,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[300];
 
-	jmap_server_free(&f->srv);
-	store_close(&f->store);
-	config_free(&f->cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	jmap_fixture_close(&f->fx);
 	free(f);
 	return 0;
 }
@@ -414,19 +387,14 @@ static const char *query(struct fixture *f, const char *args_fmt, ...)
 static const char *query(struct fixture *f, const char *args_fmt, ...)
 {
 	static char out[128];
-	char *text, name[64];
 	va_list ap;
 	json_object *r;
 
 	va_start(ap, args_fmt);
-	assert_true(vasprintf(&text, args_fmt, ap) > 0);
+	r = vinvoke_ok(f, "Email/query", args_fmt, ap);
 	va_end(ap);
-	r = invoke(f, "Email/query", name, "%s", text);
-	if (strcmp(name, "Email/query") != 0)
-		fail_msg("%s -> %s", text, json_object_to_json_string(r));
 	ids_names(f, json_object_object_get(r, "ids"), out);
 	json_object_put(r);
-	free(text);
 	return out;
 }
 
@@ -454,19 +422,17 @@ static const char *error_of(struct fixture *f, const char *method, const char *a
 static const char *error_of(struct fixture *f, const char *method, const char *args_fmt, ...)
 {
 	static char type[64];
-	char *text, name[64];
+	char name[64];
 	va_list ap;
 	json_object *r;
 
 	va_start(ap, args_fmt);
-	assert_true(vasprintf(&text, args_fmt, ap) > 0);
+	r = vinvoke(f, method, name, args_fmt, ap);
 	va_end(ap);
-	r = invoke(f, method, name, "%s", text);
 	if (strcmp(name, "error") != 0)
-		fail_msg("%s %s did not fail: %s", method, text, json_object_to_json_string(r));
-	snprintf(type, sizeof(type), "%s", get_str(r, "type"));
+		fail_msg("%s did not fail: %s", method, json_object_to_json_string(r));
+	snprintf(type, sizeof(type), "%s", jstr(r, "type"));
 	json_object_put(r);
-	free(text);
 	return type;
 }
 
@@ -707,17 +673,12 @@ static json_object *query_full(struct fixture *f, const char *args_fmt, ...)
 
 static json_object *query_full(struct fixture *f, const char *args_fmt, ...)
 {
-	char *text, name[64];
 	va_list ap;
 	json_object *r;
 
 	va_start(ap, args_fmt);
-	assert_true(vasprintf(&text, args_fmt, ap) > 0);
+	r = vinvoke_ok(f, "Email/query", args_fmt, ap);
 	va_end(ap);
-	r = invoke(f, "Email/query", name, "%s", text);
-	if (strcmp(name, "Email/query") != 0)
-		fail_msg("%s -> %s", text, json_object_to_json_string(r));
-	free(text);
 	return r;
 }
 
@@ -855,7 +816,7 @@ static void test_query_changes(void **state)
 	json_object *r, *old_collapsed, *old_seen;
 
 	r = query_full(f, "{\"filter\":{\"inMailbox\":\"%s\"}}", f->inbox);
-	snprintf(state0, sizeof(state0), "%s", get_str(r, "queryState"));
+	snprintf(state0, sizeof(state0), "%s", jstr(r, "queryState"));
 	json_object_put(r);
 	old_collapsed = query_full(f, "{\"collapseThreads\":true}");
 	old_seen = query_full(f, "{\"filter\":{\"allInThreadHaveKeyword\":\"$seen\"}}");
@@ -879,8 +840,8 @@ static void test_query_changes(void **state)
 	assert_true(strcmp(expect, "2") == 0 || strcmp(expect, "2 4") == 0 ||
 		    strcmp(expect, "4 2") == 0);
 	assert_int_equal(json_object_array_length(json_object_object_get(r, "added")), 1);
-	assert_string_equal(get_str(r, "added/0/id"), f->e[6]);
-	assert_int_equal(json_object_get_int64(get_path(r, "added/0/index")), 0);
+	assert_string_equal(jstr(r, "added/0/id"), f->e[6]);
+	assert_int_equal(json_object_get_int64(jpath(r, "added/0/index")), 0);
 	json_object_put(r);
 
 	assert_query_changes_splice(f, old_collapsed, state0, "\"collapseThreads\":true");
@@ -900,7 +861,7 @@ static void test_query_changes_sorted(void **state)
 
 	r = query_full(f, "{\"sort\":[{\"property\":\"hasKeyword\",\"keyword\":\"$flagged\","
 		       "\"isAscending\":false}]}");
-	snprintf(state0, sizeof(state0), "%s", get_str(r, "queryState"));
+	snprintf(state0, sizeof(state0), "%s", jstr(r, "queryState"));
 	json_object_put(r);
 	r = invoke(f, "Email/set", name, "{\"update\":{\"%s\":{\"keywords/$flagged\":true}}}",
 		   f->e[1]);
@@ -910,9 +871,9 @@ static void test_query_changes_sorted(void **state)
 		   "{\"property\":\"hasKeyword\",\"keyword\":\"$flagged\",\"isAscending\":false}]}",
 		   state0);
 	assert_string_equal(name, "Email/queryChanges");
-	assert_string_equal(get_str(r, "removed/0"), f->e[1]);
-	assert_string_equal(get_str(r, "added/0/id"), f->e[1]);
-	assert_int_equal(json_object_get_int64(get_path(r, "added/0/index")), 2);
+	assert_string_equal(jstr(r, "removed/0"), f->e[1]);
+	assert_string_equal(jstr(r, "added/0/id"), f->e[1]);
+	assert_int_equal(json_object_get_int64(jpath(r, "added/0/index")), 2);
 	json_object_put(r);
 }
 
@@ -923,17 +884,12 @@ static json_object *snippets(struct fixture *f, const char *args_fmt, ...)
 
 static json_object *snippets(struct fixture *f, const char *args_fmt, ...)
 {
-	char *text, name[64];
 	va_list ap;
 	json_object *r;
 
 	va_start(ap, args_fmt);
-	assert_true(vasprintf(&text, args_fmt, ap) > 0);
+	r = vinvoke_ok(f, "SearchSnippet/get", args_fmt, ap);
 	va_end(ap);
-	r = invoke(f, "SearchSnippet/get", name, "%s", text);
-	if (strcmp(name, "SearchSnippet/get") != 0)
-		fail_msg("%s -> %s", text, json_object_to_json_string(r));
-	free(text);
 	return r;
 }
 
@@ -945,28 +901,28 @@ static void test_snippets(void **state)
 
 	r = snippets(f, "{\"filter\":{\"text\":\"quarterly\"},\"emailIds\":[\"%s\",\"%s\","
 		     "\"e999\",\"bad!\"]}", f->e[2], f->e[3]);
-	assert_string_equal(get_str(r, "list/0/emailId"), f->e[2]);
-	assert_string_equal(get_str(r, "list/0/subject"), "Re: <mark>Quarterly</mark> report");
-	assert_null(get_path(r, "list/0/preview"));
-	assert_string_equal(get_str(r, "list/1/emailId"), f->e[3]);
-	assert_null(get_path(r, "list/1/subject"));
-	assert_null(get_path(r, "list/1/preview"));
+	assert_string_equal(jstr(r, "list/0/emailId"), f->e[2]);
+	assert_string_equal(jstr(r, "list/0/subject"), "Re: <mark>Quarterly</mark> report");
+	assert_null(jpath(r, "list/0/preview"));
+	assert_string_equal(jstr(r, "list/1/emailId"), f->e[3]);
+	assert_null(jpath(r, "list/1/subject"));
+	assert_null(jpath(r, "list/1/preview"));
 	assert_int_equal(json_object_array_length(json_object_object_get(r, "notFound")), 2);
-	assert_string_equal(get_str(r, "notFound/0"), "e999");
+	assert_string_equal(jstr(r, "notFound/0"), "e999");
 	json_object_put(r);
 
 	r = snippets(f, "{\"filter\":{\"operator\":\"AND\",\"conditions\":[{\"body\":\"pizza\"},"
 		     "{\"operator\":\"NOT\",\"conditions\":[{\"text\":\"pasta\"}]}]},"
 		     "\"emailIds\":[\"%s\"]}", f->e[3]);
-	assert_null(get_path(r, "list/0/subject"));
-	assert_string_equal(get_str(r, "list/0/preview"), "<mark>pizza</mark> &lt;b&gt; &amp; pasta");
+	assert_null(jpath(r, "list/0/subject"));
+	assert_string_equal(jstr(r, "list/0/preview"), "<mark>pizza</mark> &lt;b&gt; &amp; pasta");
 	assert_null(json_object_object_get(r, "notFound"));
 	assert_true(json_object_object_get_ex(r, "notFound", NULL));
 	json_object_put(r);
 
 	/* a match far into the preview: a section of at most 255 octets */
 	r = snippets(f, "{\"filter\":{\"body\":\"needle\"},\"emailIds\":[\"%s\"]}", f->e[4]);
-	preview = get_str(r, "list/0/preview");
+	preview = jstr(r, "list/0/preview");
 	assert_non_null(preview);
 	assert_true(strlen(preview) <= 255);
 	assert_non_null(strstr(preview, "<mark>needle</mark>"));
@@ -974,7 +930,7 @@ static void test_snippets(void **state)
 
 	/* past the stored preview: found in the message itself */
 	r = snippets(f, "{\"filter\":{\"text\":\"fugiat\"},\"emailIds\":[\"%s\"]}", f->e[4]);
-	preview = get_str(r, "list/0/preview");
+	preview = jstr(r, "list/0/preview");
 	assert_non_null(preview);
 	assert_true(strlen(preview) <= 255);
 	assert_true(strncmp(preview, "...", 3) == 0);
@@ -982,13 +938,13 @@ static void test_snippets(void **state)
 	json_object_put(r);
 
 	r = snippets(f, "{\"filter\":{\"subject\":\"arger\"},\"emailIds\":[\"%s\"]}", f->e[5]);
-	assert_string_equal(get_str(r, "list/0/subject"), "<mark>\xc3\x84rger</mark> im B\xc3\xbcro");
-	assert_null(get_path(r, "list/0/preview"));
+	assert_string_equal(jstr(r, "list/0/subject"), "<mark>\xc3\x84rger</mark> im B\xc3\xbcro");
+	assert_null(jpath(r, "list/0/preview"));
 	json_object_put(r);
 
 	r = snippets(f, "{\"filter\":null,\"emailIds\":[\"%s\"]}", f->e[1]);
-	assert_null(get_path(r, "list/0/subject"));
-	assert_null(get_path(r, "list/0/preview"));
+	assert_null(jpath(r, "list/0/subject"));
+	assert_null(jpath(r, "list/0/preview"));
 	json_object_put(r);
 }
 

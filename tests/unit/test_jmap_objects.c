@@ -18,15 +18,7 @@
 #include "store/store.h"
 #include "store/store_objects.h"
 
-struct fixture {
-	char dir[256];
-	char account[16];
-	struct store *store;
-	struct config *cfg;
-	struct jmap_server *srv;
-	struct directory_identity user;
-	uint32_t principal_id;
-};
+#include "jmap_fixture.h"
 
 static const char msg_draft[] =
 	"From: Alice Smith <alice@example.com>\r\n"
@@ -60,8 +52,7 @@ static const char fox[] = "The quick brown fox jumped over the lazy dog.";
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TERN_TEST_TMP"), *error;
+	struct jmap_fixture *f = calloc(1, sizeof(*f));
 	char *emails[] = { "alice@example.com", "alice.smith@example.com" };
 	struct store_principal p = {
 		.type = STORE_PRINCIPAL_INDIVIDUAL, .name = "alice", .role = "user",
@@ -69,34 +60,8 @@ static int setup(void **state)
 	};
 
 	mail_init();
-	snprintf(f->dir, sizeof(f->dir), "%s/objects-XXXXXX", tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &f->store, &error), 0);
-	assert_int_equal(store_principal_create(f->store, &p, &error), 0);
-	f->cfg = config_load_string("jmap = { max-size-upload = \"4K\"; };", "test", &error);
-	assert_non_null(f->cfg);
-	f->srv = jmap_server_new(f->store, NULL, f->cfg);
-	assert_int_equal(jmap_account_provision(f->srv, p.id, &error), 0);
-	f->principal_id = p.id;
-	f->user.principal_id = p.id;
-	f->user.account_id = p.id;
-	snprintf(f->user.name, sizeof(f->user.name), "alice");
-	jmap_account_id_format(p.id, f->account);
+	jmap_fixture_open(f, "objects", "jmap = { max-size-upload = \"4K\"; };", &p);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[300];
-
-	jmap_server_free(&f->srv);
-	store_close(&f->store);
-	config_free(&f->cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
 	return 0;
 }
 
@@ -104,23 +69,18 @@ static int teardown(void **state)
 
 /* Runs one call with arguments from fmt (printf); returns every
  * response (new reference). */
-static json_object *invoke_all(struct fixture *f, const char *method, const char *fmt, ...)
+static json_object *invoke_all(struct jmap_fixture *f, const char *method, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static json_object *invoke_all(struct fixture *f, const char *method, const char *fmt, ...)
+static json_object *invoke_all(struct jmap_fixture *f, const char *method, const char *fmt, ...)
 {
 	json_object *args, *responses;
-	char *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	assert_true(vasprintf(&text, fmt, ap) > 0);
+	args = jmap_fixture_vparse(fmt, ap);
 	va_end(ap);
-	args = json_tokener_parse(text);
-	if (args == NULL)
-		fail_msg("bad test JSON: %s", text);
-	responses = jmap_invoke(f->srv, &f->user, method, args);
+	responses = jmap_fixture_invoke_all(f, method, args);
 	json_object_put(args);
-	free(text);
 	return responses;
 }
 
@@ -137,53 +97,22 @@ static json_object *response_args(json_object *responses, size_t i, const char *
 
 /* Runs one call and returns the arguments of its first response (new
  * reference), failing unless it is named like the method. */
-static json_object *invoke(struct fixture *f, const char *method, const char *fmt, ...)
+static json_object *invoke(struct jmap_fixture *f, const char *method, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static json_object *invoke(struct fixture *f, const char *method, const char *fmt, ...)
+static json_object *invoke(struct jmap_fixture *f, const char *method, const char *fmt, ...)
 {
-	json_object *args, *responses, *result;
-	const char *name;
-	char *text;
+	json_object *args, *result;
+	char name[64];
 	va_list ap;
 
 	va_start(ap, fmt);
-	assert_true(vasprintf(&text, fmt, ap) > 0);
+	args = jmap_fixture_vparse(fmt, ap);
 	va_end(ap);
-	args = json_tokener_parse(text);
-	if (args == NULL)
-		fail_msg("bad test JSON: %s", text);
-	responses = jmap_invoke(f->srv, &f->user, method, args);
-	result = response_args(responses, 0, &name);
+	result = jmap_fixture_invoke(f, method, args, name);
 	if (strcmp(name, method) != 0)
 		fail_msg("%s answered %s: %s", method, name, json_object_to_json_string(result));
-	json_object_get(result);
-	json_object_put(responses);
 	json_object_put(args);
-	free(text);
 	return result;
-}
-
-/* The value at a "/"-separated path; numeric segments index arrays. */
-static json_object *jpath(json_object *obj, const char *path)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *seg = strtok_r(buf, "/", &save); seg != NULL && obj != NULL;
-	     seg = strtok_r(NULL, "/", &save)) {
-		if (json_object_is_type(obj, json_type_array))
-			obj = json_object_array_get_idx(obj, (size_t)atoi(seg));
-		else
-			obj = json_object_object_get(obj, seg);
-	}
-	return obj;
-}
-
-static const char *jstr(json_object *obj, const char *path)
-{
-	json_object *v = jpath(obj, path);
-
-	return v != NULL ? json_object_get_string(v) : NULL;
 }
 
 static void assert_jstr(json_object *obj, const char *path, const char *want)
@@ -213,7 +142,7 @@ static size_t jlen(json_object *obj, const char *path)
 	       json_object_is_type(v, json_type_object) ? (size_t)json_object_object_length(v) : 0;
 }
 
-static char *mailbox_id(struct fixture *f, const char *role)
+static char *mailbox_id(struct jmap_fixture *f, const char *role)
 {
 	json_object *r = invoke(f, "Mailbox/get", "{\"accountId\":\"%s\"}", f->account);
 	char *id = NULL;
@@ -230,7 +159,7 @@ static char *mailbox_id(struct fixture *f, const char *role)
 }
 
 /* Uploads text through Blob/upload; returns the blob id (caller frees). */
-static char *upload_text(struct fixture *f, const char *text)
+static char *upload_text(struct jmap_fixture *f, const char *text)
 {
 	json_object *data = json_object_new_string(text);
 	json_object *r = invoke(f, "Blob/upload",
@@ -245,7 +174,7 @@ static char *upload_text(struct fixture *f, const char *text)
 
 /* Imports raw into the mailbox of role with keywords (JSON object);
  * returns the Email object of the created email (new reference). */
-static json_object *import_email(struct fixture *f, const char *raw, const char *role,
+static json_object *import_email(struct jmap_fixture *f, const char *raw, const char *role,
 				 const char *keywords)
 {
 	char *blob = upload_text(f, raw), *mb = mailbox_id(f, role);
@@ -263,7 +192,7 @@ static json_object *import_email(struct fixture *f, const char *raw, const char 
 	return created;
 }
 
-static char *default_identity(struct fixture *f, const char *email)
+static char *default_identity(struct jmap_fixture *f, const char *email)
 {
 	json_object *r = invoke(f, "Identity/get", "{\"accountId\":\"%s\"}", f->account);
 	char *id = NULL;
@@ -280,12 +209,12 @@ static char *default_identity(struct fixture *f, const char *email)
 	return id;
 }
 
-static void principal_update(struct fixture *f, uint64_t quota, char **emails, size_t count)
+static void principal_update(struct jmap_fixture *f, uint64_t quota, char **emails, size_t count)
 {
 	struct store_principal *p;
 	const char *error;
 
-	assert_int_equal(store_principal_get_by_id(f->store, f->principal_id, &p), 1);
+	assert_int_equal(store_principal_get_by_id(f->store, f->user.principal_id, &p), 1);
 	p->quota = quota;
 	if (emails != NULL) {
 		for (size_t i = 0; i < p->email_count; i++)
@@ -302,7 +231,7 @@ static void principal_update(struct fixture *f, uint64_t quota, char **emails, s
 
 /* Runs sql (one integer column, one row) on the system database as
  * another process would see it: what was committed to disk. */
-static int64_t system_db_int(struct fixture *f, const char *sql)
+static int64_t system_db_int(struct jmap_fixture *f, const char *sql)
 {
 	char path[300];
 	sqlite3 *db;
@@ -319,7 +248,7 @@ static int64_t system_db_int(struct fixture *f, const char *sql)
 	return value;
 }
 
-static void system_db_exec(struct fixture *f, const char *sql)
+static void system_db_exec(struct jmap_fixture *f, const char *sql)
 {
 	char path[300];
 	sqlite3 *db;
@@ -334,7 +263,7 @@ static void system_db_exec(struct fixture *f, const char *sql)
 
 static void test_capabilities(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *s = jmap_session_resource(f->srv, &f->user, "http://localhost");
 	json_object *caps = jpath(jpath(jpath(s, "accounts"), f->account), "accountCapabilities");
 
@@ -358,7 +287,7 @@ static void test_capabilities(void **state)
 
 static void test_identity_defaults(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *r = invoke(f, "Identity/get", "{\"accountId\":\"%s\",\"ids\":null}",
 				f->account);
 	const char *state0;
@@ -398,7 +327,7 @@ static void test_identity_defaults(void **state)
 
 static void test_identity_set(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char *def = default_identity(f, "alice@example.com");
 	json_object *r = invoke(f, "Identity/set",
 		"{\"accountId\":\"%s\",\"create\":{"
@@ -453,7 +382,7 @@ static void test_identity_set(void **state)
 
 /* EmailSubmission/set create of one submission "k" with extra members
  * (JSON text after the emailId); returns the response arguments. */
-static json_object *submit(struct fixture *f, const char *identity, const char *email,
+static json_object *submit(struct jmap_fixture *f, const char *identity, const char *email,
 			   const char *extra)
 {
 	return invoke(f, "EmailSubmission/set",
@@ -461,7 +390,7 @@ static json_object *submit(struct fixture *f, const char *identity, const char *
 		      "\"emailId\":\"%s\"%s}}}", f->account, identity, email, extra);
 }
 
-static void assert_not_created(struct fixture *f, const char *identity, const char *email,
+static void assert_not_created(struct jmap_fixture *f, const char *identity, const char *email,
 			       const char *extra, const char *type)
 {
 	json_object *r = submit(f, identity, email, extra);
@@ -472,7 +401,7 @@ static void assert_not_created(struct fixture *f, const char *identity, const ch
 
 static void test_submission_checks(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char *ident = default_identity(f, "alice@example.com");
 	json_object *mine = import_email(f, msg_draft, "drafts", "{\"$draft\":true}");
 	json_object *foreign = import_email(f, msg_foreign, "drafts", "{}");
@@ -537,7 +466,7 @@ static void test_submission_checks(void **state)
 
 /* Submits email from the default identity of alice@example.com; the new
  * submission's id into sub (64 bytes). */
-static void create_submission(struct fixture *f, json_object *email, char *sub)
+static void create_submission(struct jmap_fixture *f, json_object *email, char *sub)
 {
 	char *ident = default_identity(f, "alice@example.com");
 	json_object *r = submit(f, ident, jstr(email, "id"), "");
@@ -551,7 +480,7 @@ static void create_submission(struct fixture *f, json_object *email, char *sub)
 
 static void test_submission_queue(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char *ident = default_identity(f, "alice@example.com");
 	json_object *mine = import_email(f, msg_draft, "drafts", "{\"$draft\":true}");
 	json_object *r = submit(f, ident, jstr(mine, "id"), "");
@@ -577,7 +506,7 @@ static void test_submission_queue(void **state)
 		 " ON q.id = r.queue_id WHERE q.submission_id = %llu AND q.state = 0",
 		 (unsigned long long)sub_id);
 	assert_int_equal(system_db_int(f, sql), 3);
-	assert_int_equal(store_queue_get(f->store, f->principal_id, sub_id, &q), 1);
+	assert_int_equal(store_queue_get(f->store, f->user.principal_id, sub_id, &q), 1);
 	assert_string_equal(q.mail_from, "alice@example.com");
 	assert_string_equal(q.blob_id, jstr(mine, "blobId"));
 	assert_int_equal(q.size, json_object_get_int64(jpath(mine, "size")));
@@ -592,7 +521,7 @@ static void test_submission_queue(void **state)
 
 static void test_submission_query(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *mine = import_email(f, msg_draft, "drafts", "{}");
 	json_object *r;
 	char sub[64];
@@ -623,7 +552,7 @@ static void test_submission_query(void **state)
 
 static void test_submission_cancel(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *mine = import_email(f, msg_draft, "drafts", "{}");
 	struct store_queue_entry q;
 	json_object *r;
@@ -635,7 +564,8 @@ static void test_submission_cancel(void **state)
 		   "{\"undoStatus\":\"canceled\"}}}", f->account, sub);
 	assert_true(json_object_object_get_ex(jpath(r, "updated"), sub, NULL));
 	json_object_put(r);
-	assert_int_equal(store_queue_get(f->store, f->principal_id, strtoull(sub + 1, NULL, 10), &q),
+	assert_int_equal(store_queue_get(f->store, f->user.principal_id,
+					 strtoull(sub + 1, NULL, 10), &q),
 			 0);
 	r = invoke(f, "EmailSubmission/get", "{\"accountId\":\"%s\",\"ids\":[\"%s\"]}",
 		   f->account, sub);
@@ -661,7 +591,8 @@ static void test_submission_cancel(void **state)
 		   f->account, sub);
 	assert_jstr(r, "destroyed/0", sub);
 	json_object_put(r);
-	assert_int_equal(store_queue_get(f->store, f->principal_id, strtoull(sub + 1, NULL, 10), &q),
+	assert_int_equal(store_queue_get(f->store, f->user.principal_id,
+					 strtoull(sub + 1, NULL, 10), &q),
 			 1);
 	store_queue_entry_clear(&q);
 	json_object_put(mine);
@@ -669,7 +600,7 @@ static void test_submission_cancel(void **state)
 
 static void test_submission_on_success(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char *ident = default_identity(f, "alice@example.com");
 	char *drafts = mailbox_id(f, "drafts"), *sent = mailbox_id(f, "sent");
 	json_object *one = import_email(f, msg_draft, "drafts", "{\"$draft\":true}");
@@ -726,7 +657,7 @@ static void test_submission_on_success(void **state)
 
 static void test_vacation(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *r = invoke(f, "VacationResponse/get", "{\"accountId\":\"%s\"}", f->account);
 	char before[24];
 
@@ -778,7 +709,7 @@ static void test_vacation(void **state)
 
 static void test_quota(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *r = invoke(f, "Quota/get", "{\"accountId\":\"%s\",\"ids\":null}", f->account);
 	json_object *email;
 	char before[24];
@@ -849,7 +780,7 @@ static void test_quota(void **state)
 
 static void test_blob_upload(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char body[2048];
 	json_object *r;
 	int http;
@@ -896,7 +827,7 @@ static void test_blob_upload(void **state)
 
 static void test_blob_get(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char *b = upload_text(f, fox);
 	json_object *r = invoke(f, "Blob/upload", "{\"accountId\":\"%s\",\"create\":{\"bin\":"
 				"{\"data\":[{\"data:asBase64\":\"/wABAg==\"}]}}}", f->account);
@@ -958,7 +889,7 @@ static void test_blob_get(void **state)
 
 static void test_blob_lookup(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	json_object *email = import_email(f, msg_draft, "inbox", "{}");
 	char *inbox = mailbox_id(f, "inbox"), part[160];
 	json_object *r, *resp;
@@ -998,19 +929,19 @@ static void test_blob_lookup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_capabilities, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_identity_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_identity_set, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_submission_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_submission_queue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_submission_query, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_submission_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_submission_on_success, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vacation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blob_upload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blob_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blob_lookup, setup, teardown),
+		jmap_fixture_test_setup(test_capabilities, setup),
+		jmap_fixture_test_setup(test_identity_defaults, setup),
+		jmap_fixture_test_setup(test_identity_set, setup),
+		jmap_fixture_test_setup(test_submission_checks, setup),
+		jmap_fixture_test_setup(test_submission_queue, setup),
+		jmap_fixture_test_setup(test_submission_query, setup),
+		jmap_fixture_test_setup(test_submission_cancel, setup),
+		jmap_fixture_test_setup(test_submission_on_success, setup),
+		jmap_fixture_test_setup(test_vacation, setup),
+		jmap_fixture_test_setup(test_quota, setup),
+		jmap_fixture_test_setup(test_blob_upload, setup),
+		jmap_fixture_test_setup(test_blob_get, setup),
+		jmap_fixture_test_setup(test_blob_lookup, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,72 +10,31 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "jmap_fixture.h"
 #include "jmap/jmap.h"
 #include "store/store.h"
 
-struct fixture {
-	char dir[256];
-	struct store *store;
-	struct config *cfg;
-	struct jmap_server *srv;
-	struct directory_identity user;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TERN_TEST_TMP"), *error;
+	struct jmap_fixture *f = calloc(1, sizeof(*f));
 	struct store_principal p = { .type = STORE_PRINCIPAL_INDIVIDUAL, .name = "alice",
 				     .role = "user" };
 
-	snprintf(f->dir, sizeof(f->dir), "%s/mailbox-XXXXXX", tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(f->dir, &f->store, &error), 0);
-	assert_int_equal(store_principal_create(f->store, &p, &error), 0);
-	f->cfg = config_load_string("jmap = { mailbox = { max-depth = 3; }; };", "test", &error);
-	assert_non_null(f->cfg);
-	f->srv = jmap_server_new(f->store, NULL, f->cfg);
-	assert_int_equal(jmap_account_provision(f->srv, p.id, &error), 0);
-	f->user.principal_id = p.id;
-	f->user.account_id = p.id;
-	snprintf(f->user.name, sizeof(f->user.name), "alice");
+	jmap_fixture_open(f, "mailbox", "jmap = { mailbox = { max-depth = 3; }; };", &p);
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[300];
-
-	jmap_server_free(&f->srv);
-	store_close(&f->store);
-	config_free(&f->cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
-/* Runs one call; returns the arguments of its first response (new ref)
- * and its name in name_r. */
-static json_object *call(struct fixture *f, const char *method, const char *args_text,
+/* Runs one call; args_text is a printf format taking the account id.
+ * Returns the arguments of its first response (new ref) and its name
+ * in name_r. */
+static json_object *call(struct jmap_fixture *f, const char *method, const char *args_text,
 			 char *name_r)
 {
-	char account[16], *text;
-	json_object *args, *responses, *first, *result;
+	json_object *args = jmap_fixture_parse(args_text, f->account);
+	json_object *result = jmap_fixture_invoke(f, method, args, name_r);
 
-	jmap_account_id_format(f->user.account_id, account);
-	assert_true(asprintf(&text, args_text, account) > 0);
-	args = json_tokener_parse(text);
-	assert_non_null(args);
-	responses = jmap_invoke(f->srv, &f->user, method, args);
-	first = json_object_array_get_idx(responses, 0);
-	strcpy(name_r, json_object_get_string(json_object_array_get_idx(first, 0)));
-	result = json_object_get(json_object_array_get_idx(first, 1));
-	json_object_put(responses);
 	json_object_put(args);
-	free(text);
 	return result;
 }
 
@@ -90,7 +49,7 @@ static const char *path_str(json_object *obj, const char *a, const char *b)
 
 static void test_defaults(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char name[64];
 	json_object *r = call(f, "Mailbox/get", "{\"accountId\":\"%s\",\"ids\":null}", name);
 	json_object *list = json_object_object_get(r, "list");
@@ -116,7 +75,7 @@ static const char *set_error_type(json_object *r, const char *kind, const char *
 
 static void test_siblings_and_roles(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char name[64];
 	json_object *r = call(f, "Mailbox/set",
 		"{\"accountId\":\"%s\",\"create\":{"
@@ -141,7 +100,7 @@ static void test_siblings_and_roles(void **state)
 
 static void test_cycles_depth_destroy(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char name[64];
 	json_object *r = call(f, "Mailbox/set",
 		"{\"accountId\":\"%s\",\"create\":{"
@@ -169,7 +128,7 @@ static void test_cycles_depth_destroy(void **state)
 
 static void test_query_tree(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	char name[64];
 	json_object *r = call(f, "Mailbox/set",
 		"{\"accountId\":\"%s\",\"create\":{"
@@ -203,7 +162,7 @@ static void test_query_tree(void **state)
 
 static void test_provision_idempotent(void **state)
 {
-	struct fixture *f = *state;
+	struct jmap_fixture *f = *state;
 	const char *error;
 	char name[64];
 	json_object *r;
@@ -220,11 +179,11 @@ static void test_provision_idempotent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_siblings_and_roles, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cycles_depth_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_query_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_provision_idempotent, setup, teardown),
+		jmap_fixture_test_setup(test_defaults, setup),
+		jmap_fixture_test_setup(test_siblings_and_roles, setup),
+		jmap_fixture_test_setup(test_cycles_depth_destroy, setup),
+		jmap_fixture_test_setup(test_query_tree, setup),
+		jmap_fixture_test_setup(test_provision_idempotent, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
