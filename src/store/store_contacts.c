@@ -71,19 +71,8 @@ int store_address_book_get(struct store_account *acct, uint64_t id,
 {
 	static const char sql[] =
 		"SELECT " STORE_ADDRESS_BOOK_COLUMNS " FROM address_books WHERE id = ?1";
-	const char *error;
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, &error);
-	int ret;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	ret = store_db_row(&acct->db, stmt, "address book get", &error);
-	if (ret > 0) {
-		store_address_book_read(stmt, ab_r, NULL);
-		store_stmt_done(stmt);
-	}
-	return ret;
+	return store_db_row_by_id(&acct->db, sql, id, "address book get", store_address_book_read, NULL,
+				  ab_r);
 }
 
 static void store_address_book_bind(sqlite3_stmt *stmt, const struct store_address_book *ab)

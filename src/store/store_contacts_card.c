@@ -88,20 +88,9 @@ int store_contact_card_get(struct store_account *acct, uint64_t id, unsigned wha
 		"SELECT " STORE_CARD_COLUMNS " FROM contact_cards WHERE id = ?1";
 	static const char sql_full[] =
 		"SELECT " STORE_CARD_COLUMNS ", vcard FROM contact_cards WHERE id = ?1";
-	const char *error;
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, (what & STORE_CARD_WITH_VCARD) != 0 ?
-					   sql_full : sql_meta, &error);
-	int ret;
+	const char *sql = (what & STORE_CARD_WITH_VCARD) != 0 ? sql_full : sql_meta;
 
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	ret = store_db_row(&acct->db, stmt, "card get", &error);
-	if (ret > 0) {
-		store_card_read(stmt, card_r, &what);
-		store_stmt_done(stmt);
-	}
-	return ret;
+	return store_db_row_by_id(&acct->db, sql, id, "card get", store_card_read, &what, card_r);
 }
 
 static sqlite3_stmt *store_card_list_stmt(struct store_account *acct, uint64_t book,

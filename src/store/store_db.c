@@ -135,6 +135,25 @@ int store_db_row(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 	return 0;
 }
 
+int store_db_row_by_id(struct store_db *db, const char *sql, uint64_t id, const char *what,
+		       void (*read)(sqlite3_stmt *stmt, void *item, const void *context),
+		       const void *context, void *item)
+{
+	const char *error;
+	sqlite3_stmt *stmt = store_db_stmt(db, sql, &error);
+	int ret;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)id);
+	ret = store_db_row(db, stmt, what, &error);
+	if (ret > 0) {
+		read(stmt, item, context);
+		store_stmt_done(stmt);
+	}
+	return ret;
+}
+
 void store_items_free(void *list, size_t count, size_t item_size, void (*clear)(void *item))
 {
 	unsigned char *items = list;

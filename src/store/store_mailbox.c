@@ -69,19 +69,8 @@ int store_mailbox_list(struct store_account *acct, struct store_mailbox **list_r
 int store_mailbox_get(struct store_account *acct, uint64_t id, struct store_mailbox *mb_r)
 {
 	static const char sql[] = "SELECT " STORE_MAILBOX_COLUMNS " FROM mailboxes WHERE id = ?1";
-	const char *error;
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, &error);
-	int ret;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	ret = store_db_row(&acct->db, stmt, "mailbox get", &error);
-	if (ret > 0) {
-		store_mailbox_read(stmt, mb_r, NULL);
-		store_stmt_done(stmt);
-	}
-	return ret;
+	return store_db_row_by_id(&acct->db, sql, id, "mailbox get", store_mailbox_read, NULL,
+				  mb_r);
 }
 
 /* IMAP needs a UIDVALIDITY never seen before in the account, even for a

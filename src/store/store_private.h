@@ -127,6 +127,11 @@ int store_db_run_one(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 		     const char *not_found, const char **error_r);
 /* Steps stmt once: 1 with a row to read (then store_stmt_done() it),
  * 0 with none (handed back), -1 on error (handed back). */
+/* Reads the one row sql (with ?1 = id) returns into item through read:
+ * 1 found, 0 not found, -1 error. */
+int store_db_row_by_id(struct store_db *db, const char *sql, uint64_t id, const char *what,
+		       void (*read)(sqlite3_stmt *stmt, void *item, const void *context),
+		       const void *context, void *item);
 int store_db_row(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 		 const char **error_r);
 

@@ -87,19 +87,8 @@ int store_submission_get(struct store_account *acct, uint64_t id, struct store_s
 {
 	static const char sql[] =
 		"SELECT " STORE_SUBMISSION_COLUMNS " FROM email_submissions WHERE id = ?1";
-	const char *error;
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, &error);
-	int ret;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (int64_t)id);
-	ret = store_db_row(&acct->db, stmt, "submission get", &error);
-	if (ret > 0) {
-		store_submission_read(stmt, s_r, NULL);
-		store_stmt_done(stmt);
-	}
-	return ret;
+	return store_db_row_by_id(&acct->db, sql, id, "submission get", store_submission_read, NULL,
+				  s_r);
 }
 
 static void store_submission_bind(sqlite3_stmt *stmt, const struct store_submission *s)
