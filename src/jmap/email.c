@@ -6,6 +6,7 @@
 
 #include "core/xalloc.h"
 #include "jmap/email_private.h"
+#include "jmap/imap_vendor.h"
 #include "jmap/std_private.h"
 
 #define EMAIL_FIXED (JMAP_PROP_SERVER_SET | JMAP_PROP_IMMUTABLE)
@@ -57,6 +58,8 @@ static const struct jmap_method email_methods[] = {
 	{ "Email/parse", JMAP_CAP_MAIL, jmap_email_parse, &jmap_email_type, JMAP_METHOD_ACCOUNT, NULL },
 	{ "Email/copy", JMAP_CAP_MAIL, jmap_email_copy, &jmap_email_type,
 	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, NULL },
+	{ "Email/imapView", JMAP_CAP_TERN_IMAP, jmap_email_imap_view, &jmap_email_type,
+	  JMAP_METHOD_ACCOUNT, NULL },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jmap/email_private.h"
+#include "jmap/imap_vendor.h"
 #include "jmap/std_private.h"
 
 #define EMAIL_HEADER_PREFIX "header:"
@@ -98,7 +99,9 @@ const struct jmap_prop *email_prop_match(const char *name)
 	};
 	struct email_header_prop hp;
 
-	return email_header_prop_parse(name, &hp) == 0 ? &header_prop : NULL;
+	if (email_header_prop_parse(name, &hp) == 0)
+		return &header_prop;
+	return email_imap_prop_match(name);
 }
 
 bool email_prop_known(const char *name)
@@ -144,7 +147,8 @@ int email_render_opts_parse(struct jmap_call *call, json_object *props,
 
 	memset(opts_r, 0, sizeof(*opts_r));
 	opts_r->props = props;
-	if (jmap_arg_get(call, "bodyProperties", json_type_array, &body_arg) < 0 ||
+	if (email_imap_props_check(call, props) < 0 ||
+	    jmap_arg_get(call, "bodyProperties", json_type_array, &body_arg) < 0 ||
 	    jmap_arg_bool(call, "fetchTextBodyValues", false, &opts_r->fetch_text) < 0 ||
 	    jmap_arg_bool(call, "fetchHTMLBodyValues", false, &opts_r->fetch_html) < 0 ||
 	    jmap_arg_bool(call, "fetchAllBodyValues", false, &opts_r->fetch_all) < 0 ||

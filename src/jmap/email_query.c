@@ -57,6 +57,10 @@ struct email_cond_def {
 	enum store_email_cond cond;
 };
 
+/* The urn:tern:imap conditions, for in-process callers only, are those
+ * named "imap...". */
+#define EMAIL_IMAP_COND_PREFIX "imap"
+
 static const struct email_cond_def email_cond_defs[] = {
 	{ "inMailbox", EMAIL_ARG_ID, STORE_EMAIL_IN_MAILBOX },
 	{ "inMailboxOtherThan", EMAIL_ARG_IDS, STORE_EMAIL_IN_MAILBOX_OTHER_THAN },
@@ -81,6 +85,8 @@ static const struct email_cond_def email_cond_defs[] = {
 	{ "subject", EMAIL_ARG_TEXT, STORE_EMAIL_SUBJECT },
 	{ "body", EMAIL_ARG_TEXT, STORE_EMAIL_BODY },
 	{ "header", EMAIL_ARG_HEADER, STORE_EMAIL_HEADER },
+	{ "imapSentBefore", EMAIL_ARG_DATE, STORE_EMAIL_SENT_BEFORE },
+	{ "imapSentSince", EMAIL_ARG_DATE, STORE_EMAIL_SENT_SINCE },
 };
 
 #define EMAIL_COND_DEF_COUNT (sizeof(email_cond_defs) / sizeof(email_cond_defs[0]))
@@ -242,6 +248,7 @@ struct email_query_build {
 	struct email_pool pool;
 	struct store_email_query query;
 	bool thread_dependent;	/* a thread-keyword condition or sort */
+	const char *imap_cond;	/* an urn:tern:imap condition used */
 	size_t nodes;		/* of the filter tree, */
 	bool too_large;		/* and whether it passed the bounds */
 };
@@ -296,6 +303,8 @@ static void email_cond_fill(struct email_query_build *b, const struct email_cond
 
 	out->op = STORE_FILTER_COND;
 	out->cond = def->cond;
+	if (strncmp(def->name, EMAIL_IMAP_COND_PREFIX, strlen(EMAIL_IMAP_COND_PREFIX)) == 0)
+		b->imap_cond = def->name;
 	switch (def->arg) {
 	case EMAIL_ARG_ID:
 		ids = email_pool_calloc(&b->pool, 1, sizeof(*ids));
@@ -490,6 +499,9 @@ static int email_query_build(struct jmap_call *call, json_object *filter, json_o
 		b->query.filter = root;
 		if (b->too_large)
 			return jmap_call_error(call, "unsupportedFilter", "The filter is too large");
+		if (b->imap_cond != NULL && !call->req->in_process)
+			return jmap_call_error(call, "unsupportedFilter", "Unknown condition: %s",
+					       b->imap_cond);
 	}
 	b->query.collapse_threads = email_query_collapse(call);
 	return email_sorts_fill(b, sort, &b->query);

@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "jmap/email_private.h"
+#include "jmap/imap_vendor.h"
 #include "jmap/mailbox.h"
 
 /* The model nests two JSON levels per MIME level (object, subParts),
@@ -464,6 +465,7 @@ json_object *email_render(struct email_source *src, const struct email_render_op
 {
 	struct email_render_ctx ctx = { .src = src, .opts = opts };
 	json_object *obj = json_object_new_object();
+	const char *imap_error;
 	size_t n = json_object_array_length(opts->props);
 
 	for (size_t i = 0; i < n && ctx.error == NULL; i++) {
@@ -474,6 +476,8 @@ json_object *email_render(struct email_source *src, const struct email_render_op
 			value = email_model_prop(&ctx, name);
 		json_object_object_add(obj, name, value);
 	}
+	if (ctx.error == NULL && email_imap_render(src, opts->props, obj, &imap_error) < 0)
+		ctx.error = imap_error;
 	json_object_put(ctx.parts);
 	if (ctx.error != NULL) {
 		*error_r = ctx.error;

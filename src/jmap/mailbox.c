@@ -1,6 +1,7 @@
 /* Mailbox (RFC 8621 §2): the type descriptor and Mailbox/get. */
 #include <string.h>
 
+#include "jmap/imap_vendor.h"
 #include "jmap/mailbox.h"
 
 static const struct jmap_prop mailbox_props[] = {
@@ -119,6 +120,7 @@ static int jmap_mailbox_get(struct jmap_call *call, struct jmap_get *get)
 	struct store_mailbox *list;
 	size_t count;
 	const char *error;
+	int ret;
 
 	if (store_mailbox_list(call->acct, &list, &count, &error) < 0)
 		return jmap_call_error(call, "serverFail", "%s", error);
@@ -134,8 +136,9 @@ static int jmap_mailbox_get(struct jmap_call *call, struct jmap_get *get)
 			mailbox_get_one(get, list, count, json_object_get_string(id));
 		}
 	}
+	ret = mailbox_imap_fill(call, get, list, count);
 	store_mailbox_list_free(&list, count);
-	return 0;
+	return ret;
 }
 
 const struct jmap_type jmap_mailbox_type = {
@@ -144,6 +147,7 @@ const struct jmap_type jmap_mailbox_type = {
 	.store_type = STORE_TYPE_MAILBOX,
 	.id_prefix = MAILBOX_ID_PREFIX,
 	.props = mailbox_props,
+	.prop_match = mailbox_imap_prop_match,
 	.set_args = mailbox_set_args,
 	.query_args = mailbox_query_args,
 	.get = jmap_mailbox_get,

@@ -1,6 +1,7 @@
-/* Periodic cleanup: expired uploads and old change records. */
+/* Periodic cleanup: expired uploads, old change and expunge records. */
 #include "core/log.h"
 #include "jmap/call.h"
+#include "store/store_imap.h"
 
 static int maintenance_account(struct jmap_server *srv, uint32_t account_id, time_t now)
 {
@@ -13,7 +14,8 @@ static int maintenance_account(struct jmap_server *srv, uint32_t account_id, tim
 		return -1;
 	}
 	if (store_blobs_expire(acct, now - srv->limits.upload_ttl, &error) < 0 ||
-	    store_tombstones_expire(acct, now - srv->limits.changes_ttl, &error) < 0) {
+	    store_tombstones_expire(acct, now - srv->limits.changes_ttl, &error) < 0 ||
+	    store_imap_expunges_expire(acct, now - srv->limits.changes_ttl, &error) < 0) {
 		log_warn("maintenance.account", "account=%u error=%s", account_id, log_q(error));
 		ret = -1;
 	}

@@ -70,6 +70,8 @@ static const struct store_cond_sql store_cond_sqls[] = {
 	[STORE_EMAIL_HEADER] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
 	[STORE_EMAIL_ID_IN] = {
 		ID " IN (SELECT value FROM json_each(" PARAM "))", STORE_COND_IDS, false },
+	[STORE_EMAIL_SENT_BEFORE] = { "e.sent_at < " PARAM, STORE_COND_NUMBER, true },
+	[STORE_EMAIL_SENT_SINCE] = { "e.sent_at >= " PARAM, STORE_COND_NUMBER, true },
 };
 
 struct store_sort_sql {

@@ -164,7 +164,8 @@ static int store_email_mailboxes_apply(struct store_account *acct, const struct 
 	store_email_ref_of(e, &ref);
 	for (size_t i = 0; i < e->mailbox_count; i++) {
 		if (!store_ids_contain(ids, count, e->mailboxes[i].mailbox_id) &&
-		    store_membership_remove(acct, &ref, e->mailboxes[i].mailbox_id, error_r) < 0)
+		    store_membership_remove(acct, &ref, e->mailboxes[i].mailbox_id, modseq,
+					    error_r) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < count; i++) {
@@ -262,8 +263,11 @@ static int store_email_remove(struct store_account *acct, const struct store_ema
 	uint64_t modseq;
 
 	store_email_ref_of(e, &ref);
+	if ((modseq = store_change_modseq(acct, "email destroy", error_r)) == 0)
+		return -1;
 	for (size_t i = 0; i < e->mailbox_count; i++) {
-		if (store_membership_remove(acct, &ref, e->mailboxes[i].mailbox_id, error_r) < 0)
+		if (store_membership_remove(acct, &ref, e->mailboxes[i].mailbox_id, modseq,
+					    error_r) < 0)
 			return -1;
 	}
 	if (store_thread_keys_remove(acct, e->id, e->thread_subject != NULL ? e->thread_subject : "",
@@ -271,8 +275,7 @@ static int store_email_remove(struct store_account *acct, const struct store_ema
 	    store_email_delete_rows(acct, e->id, error_r) < 0 ||
 	    store_thread_touch(acct, e->thread_id, false, error_r) < 0 ||
 	    store_blob_ref(acct, e->blob_id, -1, error_r) < 0 ||
-	    store_email_bytes_add(acct, -(int64_t)e->size, error_r) < 0 ||
-	    (modseq = store_change_modseq(acct, "email destroy", error_r)) == 0)
+	    store_email_bytes_add(acct, -(int64_t)e->size, error_r) < 0)
 		return -1;
 	return store_change_record(acct, STORE_TYPE_EMAIL, e->id, modseq,
 				   STORE_CHANGE_DESTROYED, error_r);
@@ -303,7 +306,7 @@ static int store_email_leave(struct store_account *acct, uint64_t id, uint64_t m
 		return -1;
 	store_email_ref_of(&e, &ref);
 	if ((modseq = store_change_modseq(acct, "mailbox leave", error_r)) == 0 ||
-	    store_membership_remove(acct, &ref, mailbox_id, error_r) < 0)
+	    store_membership_remove(acct, &ref, mailbox_id, modseq, error_r) < 0)
 		ret = -1;
 	else
 		ret = store_email_updated(acct, id, modseq, -1, error_r);

@@ -117,6 +117,8 @@ enum store_email_cond {
 	STORE_EMAIL_BODY,
 	STORE_EMAIL_HEADER,			/* header_name, text (NULL: exists) */
 	STORE_EMAIL_ID_IN,			/* ids[]: used by the IMAP view later */
+	STORE_EMAIL_SENT_BEFORE,		/* number: sent_at < */
+	STORE_EMAIL_SENT_SINCE,			/* number: sent_at >= */
 };
 
 enum store_filter_op { STORE_FILTER_COND, STORE_FILTER_AND, STORE_FILTER_OR, STORE_FILTER_NOT };

@@ -46,8 +46,10 @@ struct store_email_ref {
 int store_membership_add(struct store_account *acct, const struct store_email_ref *ref,
 			 uint64_t mailbox_id, uint64_t modseq, struct store_email_mailbox *m_r,
 			 const char **error_r);
+/* Takes the email out of mailbox_id, leaving an expunge record of its
+ * UID at modseq (the removal's); counts follow. */
 int store_membership_remove(struct store_account *acct, const struct store_email_ref *ref,
-			    uint64_t mailbox_id, const char **error_r);
+			    uint64_t mailbox_id, uint64_t modseq, const char **error_r);
 /* The email's unread state changed by delta (+1/-1): the counts of
  * each of its mailboxes follow. */
 int store_membership_unread(struct store_account *acct, const struct store_email_ref *ref,
@@ -62,6 +64,16 @@ int store_membership_list(struct store_account *acct, uint64_t email_id,
 /* Moves the per-mailbox counts of thread from onto thread to. */
 int store_membership_merge_threads(struct store_account *acct, uint64_t from, uint64_t to,
 				   const char **error_r);
+
+/* ---- IMAP expunge records (store_imap_expunge.c) ---- */
+
+/* Records that the membership of email_id in mailbox_id (still there)
+ * ends at modseq. */
+int store_imap_expunge_record(struct store_account *acct, uint64_t email_id,
+			      uint64_t mailbox_id, uint64_t modseq, const char **error_r);
+/* Forgets the records of a mailbox being destroyed. */
+int store_imap_expunges_drop(struct store_account *acct, uint64_t mailbox_id,
+			     const char **error_r);
 
 /* ---- threads (store_thread.c) ---- */
 

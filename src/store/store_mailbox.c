@@ -199,6 +199,7 @@ static int store_mailbox_delete(struct store_account *acct, uint64_t id, const c
 	sqlite3_stmt *stmt;
 
 	if (store_mailbox_drop_emails(acct, id, error_r) < 0 ||
+	    store_imap_expunges_drop(acct, id, error_r) < 0 ||
 	    (modseq = store_change_modseq(acct, "mailbox destroy", error_r)) == 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;

@@ -75,14 +75,15 @@ int store_membership_add(struct store_account *acct, const struct store_email_re
 }
 
 int store_membership_remove(struct store_account *acct, const struct store_email_ref *ref,
-			    uint64_t mailbox_id, const char **error_r)
+			    uint64_t mailbox_id, uint64_t modseq, const char **error_r)
 {
 	static const char sql[] =
 		"DELETE FROM email_mailboxes WHERE email_id = ?1 AND mailbox_id = ?2";
 	struct store_mailbox_delta d = { .total_emails = -1, .unread_emails = -(int)ref->unread };
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	sqlite3_stmt *stmt;
 
-	if (stmt == NULL)
+	if (store_imap_expunge_record(acct, ref->id, mailbox_id, modseq, error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)ref->id);
 	sqlite3_bind_int64(stmt, 2, (int64_t)mailbox_id);

@@ -268,6 +268,22 @@ static const char *const store_account_steps[] = {
 	"  UNIQUE (address_book_id, uid),"
 	"  UNIQUE (address_book_id, dav_name)"
 	");",
+	/* 5: IMAP expunge records: each membership that ended, with the
+	 * modseq of its removal, kept like change records; a mailbox's
+	 * floor is the highest modseq of its expired records. Removals
+	 * before this step were not recorded: the floor starts at the
+	 * account's modseq. */
+	"CREATE TABLE imap_expunges ("
+	"  mailbox_id INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  modseq INTEGER NOT NULL,"
+	"  expunged_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (mailbox_id, uid)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX imap_expunges_modseq ON imap_expunges(mailbox_id, modseq);"
+	"CREATE INDEX imap_expunges_expired ON imap_expunges(expunged_at);"
+	"ALTER TABLE mailboxes ADD COLUMN imap_expunge_floor INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE mailboxes SET imap_expunge_floor = (SELECT modseq FROM account);",
 };
 
 const struct store_migrations store_system_migrations = {
