@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "core/config_schema.h"
+#include "core/ipnet.h"
 #include "core/log.h"
 
 #define CONFIG_ADDR_MAX 64
@@ -137,36 +138,11 @@ int config_check_bind(const char *value, const char **error_r)
 	return -1;
 }
 
-/* "ip" or "ip/prefix", IPv4 or IPv6. */
-static int config_parse_cidr(const char *value)
-{
-	unsigned char addr[16];
-	char host[CONFIG_ADDR_MAX];
-	const char *slash = strchr(value, '/');
-	size_t len = slash != NULL ? (size_t)(slash - value) : strlen(value);
-	int family, max_bits;
-	char *end;
-	long bits;
-
-	if (len >= sizeof(host))
-		return -1;
-	memcpy(host, value, len);
-	host[len] = '\0';
-	family = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
-	max_bits = family == AF_INET6 ? 128 : 32;
-	if (inet_pton(family, host, addr) != 1)
-		return -1;
-	if (slash == NULL)
-		return 0;
-	if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
-		return -1;
-	bits = strtol(slash + 1, &end, 10);
-	return *end == '\0' && bits <= max_bits ? 0 : -1;
-}
-
 int config_check_ip_or_cidr(const char *value, const char **error_r)
 {
-	if (config_parse_cidr(value) == 0)
+	struct ipnet net;
+
+	if (ipnet_parse(value, &net) == 0)
 		return 0;
 	*error_r = "expected an IP address or a CIDR block (\"192.0.2.0/24\", \"2001:db8::/32\")";
 	return -1;

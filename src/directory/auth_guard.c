@@ -7,14 +7,13 @@
  * whatever the threshold, and the window slides one slot at a time.
  * At most AUTH_GUARD_MAX_IPS addresses are tracked; the least recently
  * seen is dropped first (its ban, if any, is still in the store). */
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/config.h"
-#include "core/error.h"
+#include "core/ipnet.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/timeutil.h"
@@ -24,14 +23,7 @@
 #define AUTH_GUARD_SLOTS 10
 #define AUTH_GUARD_MAX_IPS 8192
 #define AUTH_GUARD_BUCKETS 8192
-#define AUTH_GUARD_EXEMPT_MAX 256
-#define AUTH_GUARD_IP_MAX 64
-
-struct auth_guard_net {
-	int family;
-	uint8_t addr[16];
-	unsigned prefix;
-};
+#define AUTH_GUARD_IP_MAX IPNET_ADDR_TEXT_MAX
 
 struct auth_guard_ip {
 	char ip[AUTH_GUARD_IP_MAX];
@@ -49,98 +41,13 @@ struct auth_guard {
 	int64_t slot_seconds;
 	int64_t window_slots;	/* slots that make up the window */
 	int64_t duration;
-	struct auth_guard_net *exempt;
-	size_t exempt_count;
+	struct ipnet_list *exempt;
 	pthread_mutex_t lock;
 	uint32_t hash_seed;
 	size_t count;
 	struct auth_guard_ip *buckets[AUTH_GUARD_BUCKETS];
 	struct auth_guard_ip *oldest, *newest;
 };
-
-/* Parses an address into family and 16 bytes; IPv4-mapped IPv6
- * addresses become IPv4, so that both spellings count as one client. */
-static int auth_guard_addr_parse(const char *s, int *family_r, uint8_t addr_r[16])
-{
-	memset(addr_r, 0, 16);
-	if (inet_pton(AF_INET, s, addr_r) == 1) {
-		*family_r = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, addr_r) != 1)
-		return -1;
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	if (memcmp(addr_r, mapped, 12) == 0) {
-		memmove(addr_r, addr_r + 12, 4);
-		memset(addr_r + 4, 0, 12);
-		*family_r = AF_INET;
-	} else {
-		*family_r = AF_INET6;
-	}
-	return 0;
-}
-
-static int auth_guard_net_parse(const char *s, struct auth_guard_net *net_r)
-{
-	char buf[AUTH_GUARD_IP_MAX];
-	const char *slash = strchr(s, '/');
-	size_t len = slash != NULL ? (size_t)(slash - s) : strlen(s);
-
-	if (len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (auth_guard_addr_parse(buf, &net_r->family, net_r->addr) < 0)
-		return -1;
-	unsigned max = net_r->family == AF_INET ? 32 : 128;
-	net_r->prefix = max;
-	if (slash != NULL) {
-		char *end;
-		if (slash[1] < '0' || slash[1] > '9')
-			return -1;
-		unsigned long prefix = strtoul(slash + 1, &end, 10);
-		if (*end != '\0' || prefix > max)
-			return -1;
-		net_r->prefix = (unsigned)prefix;
-	}
-	return 0;
-}
-
-static bool auth_guard_net_match(const struct auth_guard_net *net, int family,
-				 const uint8_t addr[16])
-{
-	unsigned bytes = net->prefix / 8, bits = net->prefix % 8;
-
-	if (net->family != family || memcmp(net->addr, addr, bytes) != 0)
-		return false;
-	if (bits == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - bits));
-	return (net->addr[bytes] & mask) == (addr[bytes] & mask);
-}
-
-static int auth_guard_exempt_load(struct auth_guard *guard, const struct config *cfg,
-				  const char **error_r)
-{
-	size_t n = config_list_count(cfg, "security.auth-ban.exempt");
-
-	if (n > AUTH_GUARD_EXEMPT_MAX) {
-		*error_r = err_fmt("security.auth-ban.exempt: more than %d entries",
-				   AUTH_GUARD_EXEMPT_MAX);
-		return -1;
-	}
-	guard->exempt = xcalloc(n > 0 ? n : 1, sizeof(*guard->exempt));
-	for (size_t i = 0; i < n; i++) {
-		const char *s = config_list_string(cfg, "security.auth-ban.exempt", i);
-		if (s == NULL || auth_guard_net_parse(s, &guard->exempt[i]) < 0) {
-			*error_r = err_fmt("security.auth-ban.exempt: \"%s\" is not an IP address or CIDR",
-					   s != NULL ? s : "");
-			return -1;
-		}
-	}
-	guard->exempt_count = n;
-	return 0;
-}
 
 struct auth_guard *auth_guard_new(struct store *store, const struct config *cfg,
 				  const char **error_r)
@@ -159,7 +66,8 @@ struct auth_guard *auth_guard_new(struct store *store, const struct config *cfg,
 	guard->window_slots = (window + guard->slot_seconds - 1) / guard->slot_seconds;
 	pthread_mutex_init(&guard->lock, NULL);
 	rand_bytes(&guard->hash_seed, sizeof(guard->hash_seed));
-	if (auth_guard_exempt_load(guard, cfg, error_r) < 0) {
+	if (ipnet_list_from_config(cfg, "security.auth-ban.exempt", NULL, &guard->exempt,
+				   error_r) < 0) {
 		auth_guard_free(&guard);
 		return NULL;
 	}
@@ -180,7 +88,7 @@ void auth_guard_free(struct auth_guard **guardp)
 		free(rec);
 	}
 	pthread_mutex_destroy(&guard->lock);
-	free(guard->exempt);
+	ipnet_list_free(&guard->exempt);
 	free(guard);
 	*guardp = NULL;
 }
@@ -189,16 +97,13 @@ void auth_guard_free(struct auth_guard **guardp)
 static bool auth_guard_key(const struct auth_guard *guard, const char *ip,
 			   char key_r[AUTH_GUARD_IP_MAX])
 {
-	uint8_t addr[16];
-	int family;
+	struct ipnet_addr addr;
 
-	if (ip == NULL || auth_guard_addr_parse(ip, &family, addr) < 0)
+	if (ip == NULL || ipnet_addr_parse(ip, &addr) < 0 ||
+	    ipnet_list_match(guard->exempt, &addr))
 		return false;
-	for (size_t i = 0; i < guard->exempt_count; i++) {
-		if (auth_guard_net_match(&guard->exempt[i], family, addr))
-			return false;
-	}
-	return inet_ntop(family, addr, key_r, AUTH_GUARD_IP_MAX) != NULL;
+	ipnet_addr_format(&addr, key_r);
+	return key_r[0] != '\0';
 }
 
 static size_t auth_guard_hash(const struct auth_guard *guard, const char *key)

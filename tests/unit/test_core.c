@@ -1,5 +1,6 @@
 /* Unit tests for the small core modules: strbuf, base64, err_fmt, log,
  * hash, time, bus, rand and tls_cert. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,8 +21,10 @@
 
 #include "core/base64.h"
 #include "core/bus.h"
+#include "core/config.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/ipnet.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/strbuf.h"
@@ -706,6 +709,173 @@ static void test_file_read_all(void **state)
 	test_rmdir(dir);
 }
 
+/* ---- ipnet ---- */
+
+/* The canonical text of s as an address, or "-" when it is not one. */
+static void assert_addr(const char *s, const char *canonical)
+{
+	struct ipnet_addr addr;
+	char text[IPNET_ADDR_TEXT_MAX];
+
+	if (strcmp(canonical, "-") == 0) {
+		assert_int_equal(ipnet_addr_parse(s, &addr), -1);
+		return;
+	}
+	assert_int_equal(ipnet_addr_parse(s, &addr), 0);
+	ipnet_addr_format(&addr, text);
+	assert_string_equal(text, canonical);
+}
+
+static void test_ipnet_addr(void **state)
+{
+	static const uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+					    192, 0, 2, 1 };
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const char *const bad[] = {
+		"", "192.0.2", "192.0.2.1 ", " ::1", "192.0.2.256", "example.org", "::g",
+		"192.0.2.1/32",
+	};
+	struct ipnet_addr addr;
+	char text[IPNET_ADDR_TEXT_MAX];
+
+	assert_addr("192.0.2.1", "192.0.2.1");
+	assert_addr("2001:DB8:0::1", "2001:db8::1");
+	assert_addr("::1", "::1");
+	/* IPv4-mapped IPv6 is the IPv4 address */
+	assert_addr("::ffff:192.0.2.1", "192.0.2.1");
+	assert_int_equal(ipnet_addr_parse("::FFFF:c000:201", &addr), 0);
+	assert_int_equal(addr.family, AF_INET);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_addr(bad[i], "-");
+	ipnet_addr_from_in6(mapped, &addr);
+	ipnet_addr_format(&addr, text);
+	assert_int_equal(addr.family, AF_INET);
+	assert_string_equal(text, "192.0.2.1");
+	ipnet_addr_from_in6(v6, &addr);
+	ipnet_addr_format(&addr, text);
+	assert_int_equal(addr.family, AF_INET6);
+	assert_string_equal(text, "2001:db8::1");
+}
+
+/* Whether address s lies in network net (both parsed). */
+static bool ipnet_has(const char *net, const char *s)
+{
+	struct ipnet n;
+	struct ipnet_addr addr;
+
+	assert_int_equal(ipnet_parse(net, &n), 0);
+	assert_int_equal(ipnet_addr_parse(s, &addr), 0);
+	return ipnet_match(&n, &addr);
+}
+
+static void test_ipnet_match(void **state)
+{
+	assert_true(ipnet_has("10.0.0.0/8", "10.255.1.2"));
+	assert_false(ipnet_has("10.0.0.0/8", "11.0.0.0"));
+	/* host bits past the prefix do not matter */
+	assert_true(ipnet_has("10.1.2.3/8", "10.9.9.9"));
+	/* a prefix that is not a whole number of bytes */
+	assert_true(ipnet_has("192.0.2.128/25", "192.0.2.128"));
+	assert_true(ipnet_has("192.0.2.128/25", "192.0.2.255"));
+	assert_false(ipnet_has("192.0.2.128/25", "192.0.2.127"));
+	assert_true(ipnet_has("192.0.2.7", "192.0.2.7"));
+	assert_false(ipnet_has("192.0.2.7", "192.0.2.6"));
+	assert_true(ipnet_has("0.0.0.0/0", "203.0.113.9"));
+	assert_true(ipnet_has("2001:db8::/32", "2001:db8:ffff::1"));
+	assert_false(ipnet_has("2001:db8::/32", "2001:db9::1"));
+	assert_true(ipnet_has("::1", "::1"));
+	assert_false(ipnet_has("::1", "::2"));
+	/* families: IPv4 clients on an IPv6 socket are IPv4 */
+	assert_true(ipnet_has("127.0.0.0/8", "::ffff:127.0.0.2"));
+	assert_true(ipnet_has("::ffff:10.0.0.0/104", "10.1.1.1"));
+	assert_true(ipnet_has("::ffff:192.0.2.1", "192.0.2.1"));
+	assert_false(ipnet_has("::/0", "192.0.2.1"));
+	assert_false(ipnet_has("0.0.0.0/0", "::1"));
+	assert_false(ipnet_has("127.0.0.1", "::1"));
+}
+
+static void test_ipnet_parse_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "/8", "10.0.0.0/", "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/-1",
+		"10.0.0.0/+8", "10.0.0.0/ 8", "10.0.0.0/8x", "10.0.0.0/0008", "10.0.0.0/8/8",
+		"10.0.0/8", "example.org/8", "::ffff:10.0.0.0/64",
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd/64",
+	};
+	struct ipnet net;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (ipnet_parse(bad[i], &net) == 0)
+			fail_msg("accepted \"%s\"", bad[i]);
+	}
+	assert_int_equal(ipnet_parse("10.0.0.0/032", &net), 0);
+	assert_int_equal(net.prefix, 32);
+	assert_int_equal(ipnet_parse("::ffff:10.0.0.0/96", &net), 0);
+	assert_int_equal(net.addr.family, AF_INET);
+	assert_int_equal(net.prefix, 0);
+}
+
+/* The list at "a.nets" of config text, or NULL with *error_r. */
+static struct ipnet_list *ipnet_list_of(const char *text, const char **error_r)
+{
+	static const char *const defaults[] = { "127.0.0.0/8", "::1", NULL };
+	struct config *cfg = config_load_string(text, "test", error_r);
+	struct ipnet_list *list = NULL;
+
+	assert_non_null(cfg);
+	if (ipnet_list_from_config(cfg, "a.nets", defaults, &list, error_r) == 0)
+		assert_non_null(list);
+	config_free(&cfg);
+	return list;
+}
+
+static bool ipnet_list_has(const struct ipnet_list *list, const char *s)
+{
+	struct ipnet_addr addr;
+
+	assert_int_equal(ipnet_addr_parse(s, &addr), 0);
+	return ipnet_list_match(list, &addr);
+}
+
+static void test_ipnet_list(void **state)
+{
+	const char *error = NULL;
+	struct ipnet_list *list = ipnet_list_of("", &error);
+	struct strbuf big = { 0 };
+
+	/* unset: the defaults */
+	assert_true(ipnet_list_has(list, "127.1.2.3"));
+	assert_true(ipnet_list_has(list, "::1"));
+	assert_false(ipnet_list_has(list, "192.0.2.1"));
+	ipnet_list_free(&list);
+	assert_null(list);
+	/* set but empty: nothing matches */
+	list = ipnet_list_of("a = { nets = [ ]; };", &error);
+	assert_false(ipnet_list_has(list, "127.0.0.1"));
+	ipnet_list_free(&list);
+	/* a single string, and a list */
+	list = ipnet_list_of("a = { nets = \"192.0.2.0/24\"; };", &error);
+	assert_true(ipnet_list_has(list, "192.0.2.9"));
+	assert_false(ipnet_list_has(list, "127.0.0.1"));
+	ipnet_list_free(&list);
+	list = ipnet_list_of("a = { nets = [ \"10.0.0.0/8\", \"2001:db8::/32\" ]; };", &error);
+	assert_true(ipnet_list_has(list, "10.2.3.4"));
+	assert_true(ipnet_list_has(list, "2001:db8::7"));
+	assert_false(ipnet_list_has(list, "2001:db9::7"));
+	ipnet_list_free(&list);
+	ipnet_list_free(&list);
+	/* a bad entry, and too many */
+	assert_null(ipnet_list_of("a = { nets = [ \"10.0.0.0/8\", \"10.0.0.0/33\" ]; };", &error));
+	assert_string_equal(error, "a.nets: \"10.0.0.0/33\" is not an IP address or CIDR block");
+	strbuf_puts(&big, "a = { nets = [ \"10.0.0.1\"");
+	for (int i = 0; i < IPNET_LIST_MAX; i++)
+		strbuf_puts(&big, ", \"10.0.0.1\"");
+	strbuf_puts(&big, " ]; };");
+	assert_null(ipnet_list_of(big.s, &error));
+	assert_non_null(strstr(error, "more than"));
+	strbuf_free(&big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +898,10 @@ int main(void)
 		cmocka_unit_test(test_tls_cert),
 		cmocka_unit_test(test_tls_cert_errors),
 		cmocka_unit_test(test_file_read_all),
+		cmocka_unit_test(test_ipnet_addr),
+		cmocka_unit_test(test_ipnet_match),
+		cmocka_unit_test(test_ipnet_parse_bad),
+		cmocka_unit_test(test_ipnet_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
