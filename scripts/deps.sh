@@ -6,12 +6,14 @@ TERN_BUILD_PACKAGES=(
 	meson ninja-build pkg-config gcc python3
 	libmicrohttpd-dev libjson-c-dev libssl-dev libxml2-dev libical-dev
 	libsqlite3-dev libpcre2-dev libgmime-3.0-dev libevent-dev libcrypt-dev
-	libconfig-dev
+	libconfig-dev zlib1g-dev
 )
 
 # What the tests need on top: cmocka for the unit tests, pytest for the
-# integration tests, openssl and iproute2 (ss) that they call.
-TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest python3-websockets openssl iproute2)
+# integration tests, openssl and iproute2 (ss) that they call, isync
+# (mbsync) as a real IMAP sync client, fetchmail as a real POP3 client.
+TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest python3-websockets openssl iproute2 isync
+	fetchmail)
 
 tern_missing_packages() {
 	local pkg

@@ -16,6 +16,9 @@
 #include "core/tls_cert.h"
 #include "core/xalloc.h"
 #include "directory/directory.h"
+#include "gateways/imap/imap.h"
+#include "gateways/net.h"
+#include "gateways/pop3/pop3.h"
 #include "http/http.h"
 #include "jmap/jmap.h"
 #include "store/store.h"
@@ -27,6 +30,9 @@ struct ternd {
 	struct jmap_server *jmap;
 	struct admin_api *admin;
 	struct http_server *http;
+	struct net_protocol *imap;
+	struct net_protocol *pop3;
+	struct net *net;
 	struct ternd_cleanup *cleanup;
 	char *cert_path;
 	char *key_path;
@@ -139,9 +145,13 @@ static bool ternd_wants_tls(const struct config *cfg)
 	for (size_t i = 0; i < n; i++) {
 		const char *name = config_group_name(cfg, "server.listener", i);
 		char *key = xasprintf("server.listener.%s.tls.implicit", name);
-		bool tls = config_bool(cfg, key, false);
+		char *proto_key = xasprintf("server.listener.%s.protocol", name);
+		/* gateways offer STARTTLS, so they need a certificate too */
+		bool tls = config_bool(cfg, key, false) ||
+			strcmp(config_string(cfg, proto_key, "http"), "http") != 0;
 
 		free(key);
+		free(proto_key);
 		if (tls)
 			return true;
 	}
@@ -182,6 +192,23 @@ static int ternd_tls_prepare(struct ternd *t, const char *data_path)
 	return 0;
 }
 
+static int ternd_gateways_start(struct ternd *t)
+{
+	const struct net_protocol *protocols[3];
+	const char *error;
+
+	t->imap = imap_protocol_new(t->jmap, t->dir, t->cfg);
+	t->pop3 = pop3_protocol_new(t->jmap, t->dir, t->cfg);
+	protocols[0] = t->imap;
+	protocols[1] = t->pop3;
+	protocols[2] = NULL;
+	if (net_start(t->cfg, t->cert_path, t->key_path, protocols, &t->net, &error) < 0) {
+		log_error("gateway.start", "error=%s", log_q(error));
+		return -1;
+	}
+	return 0;
+}
+
 static int ternd_start(struct ternd *t)
 {
 	const char *data_path = config_string(t->cfg, "storage.path", "./var");
@@ -219,11 +246,14 @@ static int ternd_start(struct ternd *t)
 		log_error("http.start", "error=%s", log_q(error));
 		return -1;
 	}
-	return 0;
+	return ternd_gateways_start(t);
 }
 
 static void ternd_stop(struct ternd *t)
 {
+	net_stop(&t->net);
+	imap_protocol_free(&t->imap);
+	pop3_protocol_free(&t->pop3);
 	http_server_stop(&t->http);
 	ternd_cleanup_stop(&t->cleanup);
 	admin_api_free(&t->admin);

@@ -216,9 +216,10 @@ def libconfig_value(v):
 
 
 def config_text(srv, log_file=None, ban=None, jmap=None, extra="", server_extra=None,
-                log_level="info"):
+                log_level="info", auth=None):
     """A configuration for srv (a Ternd): its ports, data dir, admin.
-    server_extra is a dict of further settings in the server group."""
+    server_extra and auth are dicts of further settings in the server and
+    authentication groups."""
     ban = dict({"failures": 100000, "window": "10m", "duration": "1h"}, **(ban or {}))
     out = [
         "# written by tests/integration/tern.py",
@@ -231,10 +232,17 @@ def config_text(srv, log_file=None, ban=None, jmap=None, extra="", server_extra=
         f'    http = {{ bind = [ "127.0.0.1:{srv.http_port}" ]; protocol = "http"; }};',
         f'    https = {{ bind = [ "127.0.0.1:{srv.https_port}" ]; protocol = "http"; '
         "tls = { implicit = true; }; };",
+        f'    imap = {{ bind = [ "127.0.0.1:{srv.imap_port}" ]; protocol = "imap"; }};',
+        f'    imaps = {{ bind = [ "127.0.0.1:{srv.imaps_port}" ]; protocol = "imap"; '
+        "tls = { implicit = true; }; };",
+        f'    pop3 = {{ bind = [ "127.0.0.1:{srv.pop3_port}" ]; protocol = "pop3"; }};',
+        f'    pop3s = {{ bind = [ "127.0.0.1:{srv.pop3s_port}" ]; protocol = "pop3"; '
+        "tls = { implicit = true; }; };",
         "  };",
         "};",
         f'storage = {{ path = "{srv.data}"; }};',
-        f'authentication = {{ fallback-admin = {{ user = "admin"; secret = "{srv.admin_password}"; }}; }};',
+        f'authentication = {{ fallback-admin = {{ user = "admin"; secret = "{srv.admin_password}"; }};'
+        + "".join(f" {k} = {libconfig_value(v)};" for k, v in (auth or {}).items()) + " };",
     ]
     if log_file:
         out.append(f'log = {{ level = "{log_level}"; file = "{log_file}"; }};')
@@ -250,17 +258,21 @@ class Ternd:
     """One ternd process (and its restarts) over one data directory."""
 
     def __init__(self, workdir, log_file=False, ban=None, jmap=None, extra="", server_extra=None,
-                 log_level="info"):
+                 log_level="info", auth=None):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.data = self.dir / "data"
         self.http_port = free_port()
         self.https_port = free_port()
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        self.pop3_port = free_port()
+        self.pop3s_port = free_port()
         self.admin_password = secrets.token_urlsafe(18)
         self.log_file = self.dir / "ternd.log" if log_file else None
         self.config_path = self.dir / "ternd.conf"
         self.config_path.write_text(config_text(self, self.log_file, ban, jmap, extra,
-                                                server_extra, log_level))
+                                                server_extra, log_level, auth))
         self.proc = None
         self.runs = 0
         self.stderr_paths = []
@@ -285,7 +297,8 @@ class Ternd:
             self.proc = subprocess.Popen([TERND, "--config", str(self.config_path)],
                                          cwd=self.dir, stdout=o, stderr=e,
                                          stdin=subprocess.DEVNULL)
-        wait_listening(self.proc, [self.http_port, self.https_port], err)
+        wait_listening(self.proc, [self.http_port, self.https_port, self.imap_port,
+                                   self.imaps_port, self.pop3_port, self.pop3s_port], err)
         return self
 
     def stop(self, timeout=STOP_TIMEOUT):

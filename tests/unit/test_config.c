@@ -89,9 +89,15 @@ static void test_default_values(void **state)
 	struct config *cfg = load_clean(config_default_text);
 
 	assert_string_equal(config_string(cfg, "server.hostname", NULL), "localhost");
-	assert_int_equal(config_group_count(cfg, "server.listener"), 2);
+	assert_int_equal(config_group_count(cfg, "server.listener"), 6);
 	assert_string_equal(config_group_name(cfg, "server.listener", 0), "http");
 	assert_string_equal(config_group_name(cfg, "server.listener", 1), "https");
+	assert_string_equal(config_group_name(cfg, "server.listener", 2), "imap");
+	assert_string_equal(config_list_string(cfg, "server.listener.imap.bind", 0),
+			    "127.0.0.1:1143");
+	assert_string_equal(config_list_string(cfg, "server.listener.pop3s.bind", 0),
+			    "127.0.0.1:1995");
+	assert_true(config_bool(cfg, "server.listener.imaps.tls.implicit", false));
 	assert_int_equal(config_list_count(cfg, "server.listener.http.bind"), 1);
 	assert_string_equal(config_list_string(cfg, "server.listener.http.bind", 0),
 			    "127.0.0.1:8080");
