@@ -32,7 +32,9 @@ bench_free_port() {
 }
 
 # bench_start [EXTRA_CONFIG]: a release ternd with log level warn; extra
-# libconfig text is appended to its configuration.
+# libconfig text is appended to its configuration. BENCH_LISTENERS (more
+# listener groups) and BENCH_SERVER_EXTRA (more settings of the server
+# group) are put in when set.
 bench_start() {
 	BENCH_WORK=$(mktemp -d /tmp/tern-bench.XXXXXX)
 	trap bench_cleanup EXIT
@@ -42,7 +44,11 @@ bench_start() {
 	cat >"$BENCH_WORK/ternd.conf" <<CONF
 server = {
   hostname = "bench.test";
-  listener = { http = { bind = [ "127.0.0.1:$BENCH_PORT" ]; protocol = "http"; }; };
+  listener = {
+    http = { bind = [ "127.0.0.1:$BENCH_PORT" ]; protocol = "http"; };
+${BENCH_LISTENERS:-}
+  };
+${BENCH_SERVER_EXTRA:-}
 };
 storage = { path = "$BENCH_WORK/data"; };
 log = { level = "warn"; file = "$BENCH_WORK/ternd.log"; };
