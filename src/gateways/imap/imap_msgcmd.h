@@ -107,6 +107,10 @@ struct imap_search;
  * with a mandatory charset (SORT, THREAD). */
 int imap_search_parse(const struct imap_arg *args, size_t count, bool with_charset,
 		      struct imap_search **search_r, bool *bad_r, const char **error_r);
+/* imap_search_parse() for a command: on failure answers BAD or NO and
+ * returns NULL; a MODSEQ key switches CONDSTORE on. */
+struct imap_search *imap_search_parse_cmd(struct imap_session *s, const struct imap_arg *args,
+					  size_t count, bool with_charset);
 /* The search used a MODSEQ key (the response then carries MODSEQ). */
 bool imap_search_uses_modseq(const struct imap_search *search);
 /* Runs the search over the view: the indexes of the matching messages,

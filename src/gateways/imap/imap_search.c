@@ -137,23 +137,15 @@ void imap_cmd_search(struct imap_session *s, struct imap_cmd *cmd)
 	struct search_result r = { .view = s->view, .uid = cmd->uid };
 	unsigned options;
 	size_t pos, *indexes;
-	const char *error;
 	char *error_type;
-	bool bad;
 
 	if (search_return_parse(cmd, &options, &pos) < 0) {
 		imap_cmd_bad(s, "Unknown RETURN option");
 		return;
 	}
-	if (imap_search_parse(cmd->args + pos, cmd->count - pos, false, &search, &bad, &error) < 0) {
-		if (bad)
-			imap_cmd_bad(s, "%s", error);
-		else
-			imap_cmd_done(s, "NO", "%s", error);
+	if ((search = imap_search_parse_cmd(s, cmd->args + pos, cmd->count - pos, false)) == NULL)
 		return;
-	}
-	if ((r.modseq = imap_search_uses_modseq(search)))
-		imap_msgcmd_condstore_enable(s);
+	r.modseq = imap_search_uses_modseq(search);
 	if (imap_search_run(s, search, &indexes, &r.count, &error_type) < 0) {
 		imap_search_free(&search);
 		imap_msgcmd_fail(s, "SEARCH", error_type);

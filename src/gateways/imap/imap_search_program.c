@@ -537,6 +537,25 @@ fail:
 	return -1;
 }
 
+struct imap_search *imap_search_parse_cmd(struct imap_session *s, const struct imap_arg *args,
+					  size_t count, bool with_charset)
+{
+	struct imap_search *search;
+	const char *error;
+	bool bad;
+
+	if (imap_search_parse(args, count, with_charset, &search, &bad, &error) < 0) {
+		if (bad)
+			imap_cmd_bad(s, "%s", error);
+		else
+			imap_cmd_done(s, "NO", "%s", error);
+		return NULL;
+	}
+	if (imap_search_uses_modseq(search))
+		imap_msgcmd_condstore_enable(s);
+	return search;
+}
+
 bool imap_search_uses_modseq(const struct imap_search *search)
 {
 	return search->modseq;

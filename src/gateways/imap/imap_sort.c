@@ -391,22 +391,13 @@ void imap_cmd_sort(struct imap_session *s, struct imap_cmd *cmd)
 {
 	struct sort_program prog;
 	struct imap_search *search;
-	const char *error;
-	bool bad;
 
 	if (cmd->count < 3 || sort_program_parse(&cmd->args[0], &prog) < 0) {
 		imap_cmd_bad(s, "Invalid sort criteria");
 		return;
 	}
-	if (imap_search_parse(cmd->args + 1, cmd->count - 1, true, &search, &bad, &error) < 0) {
-		if (bad)
-			imap_cmd_bad(s, "%s", error);
-		else
-			imap_cmd_done(s, "NO", "%s", error);
+	if ((search = imap_search_parse_cmd(s, cmd->args + 1, cmd->count - 1, true)) == NULL)
 		return;
-	}
-	if (imap_search_uses_modseq(search))
-		imap_msgcmd_condstore_enable(s);
 	sort_run(s, cmd, &prog, search);
 	imap_search_free(&search);
 }

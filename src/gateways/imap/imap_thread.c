@@ -654,8 +654,7 @@ static void thread_run(struct imap_session *s, bool uid, bool references,
 void imap_cmd_thread(struct imap_session *s, struct imap_cmd *cmd)
 {
 	struct imap_search *search;
-	const char *error;
-	bool references, bad;
+	bool references;
 
 	if (cmd->count < 3 || !(imap_arg_atom_is(&cmd->args[0], "REFERENCES") ||
 				imap_arg_atom_is(&cmd->args[0], "ORDEREDSUBJECT"))) {
@@ -663,15 +662,8 @@ void imap_cmd_thread(struct imap_session *s, struct imap_cmd *cmd)
 		return;
 	}
 	references = imap_arg_atom_is(&cmd->args[0], "REFERENCES");
-	if (imap_search_parse(cmd->args + 1, cmd->count - 1, true, &search, &bad, &error) < 0) {
-		if (bad)
-			imap_cmd_bad(s, "%s", error);
-		else
-			imap_cmd_done(s, "NO", "%s", error);
+	if ((search = imap_search_parse_cmd(s, cmd->args + 1, cmd->count - 1, true)) == NULL)
 		return;
-	}
-	if (imap_search_uses_modseq(search))
-		imap_msgcmd_condstore_enable(s);
 	thread_run(s, cmd->uid, references, search);
 	imap_search_free(&search);
 }
