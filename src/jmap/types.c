@@ -1,4 +1,5 @@
 #include "jmap/types.h"
+#include "jmap/calendars.h"
 #include "jmap/contacts.h"
 #include "jmap/email.h"
 #include "jmap/mailbox.h"
@@ -16,5 +17,7 @@ const struct jmap_type *const jmap_types[] = {
 	&jmap_blob_type,
 	&jmap_addressbook_type,
 	&jmap_contactcard_type,
+	&jmap_calendar_type,
+	&jmap_calendar_event_type,
 	NULL,
 };
