@@ -10,8 +10,10 @@ TERN_BUILD_PACKAGES=(
 )
 
 # What the tests need on top: cmocka for the unit tests, pytest for the
-# integration tests, openssl and iproute2 (ss) that they call.
-TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest python3-websockets openssl iproute2)
+# integration tests, openssl and iproute2 (ss) that they call, and the
+# DAV clients they drive (python3-caldav, vdirsyncer, litmus).
+TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest python3-websockets openssl iproute2
+	python3-caldav vdirsyncer litmus)
 
 tern_missing_packages() {
 	local pkg

@@ -52,6 +52,9 @@ const struct config_schema_key config_schema[] = {
 	{ "jmap.mailbox.max-name-length", INT, 0, NULL },
 	{ "jmap.push.max-connections", INT, 0, NULL },
 	{ "jmap.push.max-connections-per-user", INT, 0, NULL },
+	{ "dav.max-request-size", SIZE, 0, NULL },
+	{ "dav.lock.max-locks", INT, 0, NULL },
+	{ "dav.lock.max-timeout", DURATION, 0, NULL },
 };
 
 const size_t config_schema_count = sizeof(config_schema) / sizeof(config_schema[0]);
