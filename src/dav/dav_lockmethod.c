@@ -122,7 +122,7 @@ static void dav_lock_new(struct dav_ctx *ctx, const struct dav_res *res, xmlNode
 	dav_lock_info_clear(&lock);
 }
 
-static void dav_lock_run(struct dav_ctx *ctx, struct dav_res *res, bool exists)
+void dav_lock_run(struct dav_ctx *ctx, struct dav_res *res, bool exists)
 {
 	xmlNode *info = dav_body_root(ctx, DAV_NS, "lockinfo", true);
 	enum dav_depth depth;

@@ -1,26 +1,31 @@
 /* calendar-multiget (RFC 4791 §7.9) and addressbook-multiget (RFC 6352
- * §8.7): the objects at the hrefs given. Names become ids (listing each
- * collection at most once when a name is not known yet), and the objects
- * are read in pages of ids. */
+ * §8.7): the objects at the hrefs given. A few names of a collection
+ * are looked up one by one (the core's davName lookup); for more, the
+ * collection's names are listed once and the objects read by id in one
+ * /get. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
 #include "dav/dav_private.h"
 
+/* Up to this many hrefs in one collection are single lookups. */
+#define DAV_MG_LOOKUPS 8
+
 struct dav_mg_item {
 	char *href;			/* as the client sent it, trimmed */
 	unsigned int status;		/* 0 while it may be found */
 	struct dav_target t;
 	json_object *coll;		/* borrowed from the collections */
-	char *id;
+	json_object *member;		/* when found */
 };
 
 struct dav_multiget {
 	struct dav_ctx *ctx;
 	const struct dav_family *fam;
+	bool with_data;
 	json_object *colls;		/* davName -> collection */
-	json_object *listed;		/* davName -> null, for each listed */
+	json_object *wanted;		/* davName -> number of items in it */
 	struct dav_mg_item *items;
 	size_t count;
 };
@@ -44,82 +49,119 @@ static int dav_mg_collections(struct dav_multiget *mg)
 
 static void dav_mg_resolve(struct dav_multiget *mg, struct dav_mg_item *it)
 {
-	struct dav_ctx *ctx = mg->ctx;
+	json_object *n;
 
-	it->status = dav_target_from_href(ctx, it->href, &it->t);
+	it->status = dav_target_from_href(mg->ctx, it->href, &it->t);
 	if (it->status == 0 && (it->t.kind != DAV_KIND_OBJECT || it->t.fam != mg->fam ||
 				!json_object_object_get_ex(mg->colls, it->t.collection, &it->coll)))
 		it->status = 404;
-	if (it->status == 0)
-		it->id = dav_names_id(ctx->srv->names, ctx->account_id, mg->fam,
-				      dav_json_str(it->coll, "id"), it->t.member);
+	if (it->status != 0)
+		return;
+	n = json_object_object_get(mg->wanted, it->t.collection);
+	json_object_object_add(mg->wanted, it->t.collection,
+			       json_object_new_int64(json_object_get_int64(n) + 1));
 }
 
-/* Lists the collections of items whose names are unknown, once each. */
-static int dav_mg_list_unknown(struct dav_multiget *mg)
+/* name -> id of every member of coll (new object), or NULL after
+ * answering. */
+static json_object *dav_mg_names(struct dav_multiget *mg, json_object *coll)
 {
-	struct dav_ctx *ctx = mg->ctx;
-
-	for (size_t i = 0; i < mg->count; i++) {
-		struct dav_mg_item *it = &mg->items[i];
-		json_object *list;
-
-		if (it->status != 0 || it->id != NULL)
-			continue;
-		if (!json_object_object_get_ex(mg->listed, it->t.collection, NULL)) {
-			if ((list = dav_members_list(ctx, mg->fam, it->coll, false)) == NULL)
-				return -1;
-			json_object_put(list);
-			json_object_object_add(mg->listed, it->t.collection, NULL);
-		}
-		it->id = dav_names_id(ctx->srv->names, ctx->account_id, mg->fam,
-				      dav_json_str(it->coll, "id"), it->t.member);
-		if (it->id == NULL)
-			it->status = 404;
-	}
-	return 0;
-}
-
-/* The objects of every found item: id -> object. NULL after answering. */
-static json_object *dav_mg_read(struct dav_multiget *mg, bool with_data)
-{
-	json_object *ids = json_object_new_array(), *list, *by_id;
+	json_object *list = dav_members_list(mg->ctx, mg->fam, coll, false), *by_name;
 	size_t n;
 
-	for (size_t i = 0; i < mg->count; i++) {
-		if (mg->items[i].status == 0)
-			json_object_array_add(ids, json_object_new_string(mg->items[i].id));
-	}
-	list = dav_members_get(mg->ctx, mg->fam, ids, with_data);
-	json_object_put(ids);
 	if (list == NULL)
 		return NULL;
-	by_id = json_object_new_object();
+	by_name = json_object_new_object();
 	n = json_object_array_length(list);
 	for (size_t i = 0; i < n; i++) {
 		json_object *m = json_object_array_get_idx(list, i);
 
+		json_object_object_add(by_name, dav_json_str(m, "davName"),
+				       json_object_get(json_object_object_get(m, "id")));
+	}
+	json_object_put(list);
+	return by_name;
+}
+
+/* The items of collection name, found through a listing of its names
+ * and one /get of the ids they have. */
+static int dav_mg_by_listing(struct dav_multiget *mg, const char *name)
+{
+	json_object *coll = json_object_object_get(mg->colls, name), *by_name, *by_id, *ids, *list;
+	size_t n;
+
+	if ((by_name = dav_mg_names(mg, coll)) == NULL)
+		return -1;
+	ids = json_object_new_array();
+	for (size_t i = 0; i < mg->count; i++) {
+		json_object *id;
+
+		if (mg->items[i].status == 0 && strcmp(mg->items[i].t.collection, name) == 0 &&
+		    json_object_object_get_ex(by_name, mg->items[i].t.member, &id))
+			json_object_array_add(ids, json_object_get(id));
+	}
+	list = dav_members_get(mg->ctx, mg->fam, ids, mg->with_data);
+	json_object_put(ids);
+	if (list == NULL) {
+		json_object_put(by_name);
+		return -1;
+	}
+	by_id = json_object_new_object();
+	n = json_object_array_length(list);
+	for (size_t k = 0; k < n; k++) {
+		json_object *m = json_object_array_get_idx(list, k);
+
 		json_object_object_add(by_id, dav_json_str(m, "id"), json_object_get(m));
 	}
 	json_object_put(list);
-	return by_id;
+	for (size_t i = 0; i < mg->count; i++) {
+		struct dav_mg_item *it = &mg->items[i];
+		json_object *id, *m;
+
+		if (it->status == 0 && strcmp(it->t.collection, name) == 0 &&
+		    json_object_object_get_ex(by_name, it->t.member, &id) &&
+		    json_object_object_get_ex(by_id, json_object_get_string(id), &m) &&
+		    dav_member_in(mg->fam, m, it->coll) &&
+		    strcmp(dav_json_str(m, "davName"), it->t.member) == 0)
+			it->member = json_object_get(m);
+	}
+	json_object_put(by_name);
+	json_object_put(by_id);
+	return 0;
 }
 
-static void dav_mg_write(struct dav_multiget *mg, const struct dav_report_props *p,
-			 json_object *by_id)
+/* Finds the member of every item that may exist. */
+static int dav_mg_find(struct dav_multiget *mg)
+{
+	json_object_object_foreach(mg->wanted, name, count) {
+		if (json_object_get_int64(count) > DAV_MG_LOOKUPS) {
+			if (dav_mg_by_listing(mg, name) < 0)
+				return -1;
+			continue;
+		}
+		for (size_t i = 0; i < mg->count; i++) {
+			struct dav_mg_item *it = &mg->items[i];
+
+			if (it->status == 0 && strcmp(it->t.collection, name) == 0 &&
+			    dav_member_find(mg->ctx, mg->fam, it->coll, it->t.member, mg->with_data,
+					    &it->member) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void dav_mg_write(struct dav_multiget *mg, const struct dav_report_props *p)
 {
 	struct strbuf b = { 0 };
 
 	dav_ms_begin(&b);
 	for (size_t i = 0; i < mg->count; i++) {
 		struct dav_mg_item *it = &mg->items[i];
-		json_object *m = NULL;
 		struct dav_res r;
 
-		if (it->status == 0 && json_object_object_get_ex(by_id, it->id, &m) &&
-		    dav_member_in(mg->fam, m, it->coll) &&
-		    strcmp(dav_json_str(m, "davName"), it->t.member) == 0) {
-			dav_res_member(mg->ctx, &r, mg->fam, it->coll, m);
+		if (it->status == 0 && it->member != NULL) {
+			dav_res_member(mg->ctx, &r, mg->fam, it->coll, it->member);
 			dav_report_response(mg->ctx, p, &r, &b);
 			dav_res_clear(&r);
 		} else {
@@ -132,17 +174,13 @@ static void dav_mg_write(struct dav_multiget *mg, const struct dav_report_props 
 
 static void dav_mg_run(struct dav_multiget *mg, const struct dav_report_props *p)
 {
-	json_object *by_id;
-
 	if (dav_mg_collections(mg) < 0)
 		return;
 	for (size_t i = 0; i < mg->count; i++)
 		dav_mg_resolve(mg, &mg->items[i]);
-	if (dav_mg_list_unknown(mg) < 0 ||
-	    (by_id = dav_mg_read(mg, dav_report_needs_data(p))) == NULL)
+	if (dav_mg_find(mg) < 0)
 		return;
-	dav_mg_write(mg, p, by_id);
-	json_object_put(by_id);
+	dav_mg_write(mg, p);
 }
 
 /* The text of an href element without surrounding white space. */
@@ -173,15 +211,16 @@ void dav_report_multiget(struct dav_ctx *ctx, struct dav_res *res, xmlNode *root
 		memset(&mg.items[mg.count], 0, sizeof(*mg.items));
 		mg.items[mg.count++].href = dav_mg_href_text(n);
 	}
+	mg.with_data = dav_report_needs_data(&p);
 	mg.colls = json_object_new_object();
-	mg.listed = json_object_new_object();
+	mg.wanted = json_object_new_object();
 	dav_mg_run(&mg, &p);
 	for (size_t i = 0; i < mg.count; i++) {
 		free(mg.items[i].href);
-		free(mg.items[i].id);
+		json_object_put(mg.items[i].member);
 		dav_target_clear(&mg.items[i].t);
 	}
 	free(mg.items);
 	json_object_put(mg.colls);
-	json_object_put(mg.listed);
+	json_object_put(mg.wanted);
 }

@@ -32,13 +32,11 @@
 #define DAV_DEAD_VALUE_MAX (64 * 1024)
 
 struct dav_locks;
-struct dav_names;
 
 struct dav_server {
 	struct jmap_server *jmap;
 	size_t max_body;
 	struct dav_locks *locks;
-	struct dav_names *names;
 };
 
 /* Address books (/dav/card/) and calendars (/dav/cal/): the same
@@ -244,46 +242,21 @@ json_object *dav_members_list(struct dav_ctx *ctx, const struct dav_family *fam,
  * members of the family's /query), as dav_members_list(). */
 json_object *dav_members_filtered(struct dav_ctx *ctx, const struct dav_family *fam,
 				  json_object *coll, json_object *conditions, bool with_data);
-/* The members with these ids, in one /get per page (new array; ids not
- * found are left out). NULL after answering 500. */
+/* The members with these ids, in one /get (new array; ids not found
+ * are left out). NULL after answering 500. */
 json_object *dav_members_get(struct dav_ctx *ctx, const struct dav_family *fam,
 			     json_object *ids, bool with_data);
-/* The member of coll called name: 1 and *member_r, 0, -1 after
- * answering. */
+/* The same without answering: NULL with *error_r. */
+json_object *dav_members_get_error(struct dav_ctx *ctx, const struct dav_family *fam,
+				   json_object *ids, bool with_data, const char **error_r);
+/* The member of coll called name (the core's davName filter, one
+ * lookup): 1 and *member_r, 0, -1 after answering. */
 int dav_member_find(struct dav_ctx *ctx, const struct dav_family *fam, json_object *coll,
 		    const char *name, bool with_data, json_object **member_r);
-/* The same, without listing the collection: finds only names seen
- * before or made of the UID; 0 says nothing then. */
-int dav_member_find_hint(struct dav_ctx *ctx, const struct dav_family *fam, json_object *coll,
-			 const char *name, bool with_data, json_object **member_r);
 /* The id of the collection member is in ("" if none). */
 const char *dav_member_coll_id(const struct dav_family *fam, json_object *member);
 /* Whether member is in coll. */
 bool dav_member_in(const struct dav_family *fam, json_object *member, json_object *coll);
-
-/* ---- dav_names.c: where members were seen ---- */
-/* Remembers, per account, the collections and names each member id was
- * seen with, so that a name finds its id and a changed or destroyed id
- * the hrefs it had. Bounded. */
-struct dav_names *dav_names_new(void);
-void dav_names_free(struct dav_names **names);
-void dav_names_note(struct dav_names *names, const char *account_id,
-		    const struct dav_family *fam, const char *coll_id, json_object *member);
-/* The id of the member last seen named name in coll_id (caller frees),
- * or NULL. */
-char *dav_names_id(struct dav_names *names, const char *account_id,
-		   const struct dav_family *fam, const char *coll_id, const char *name);
-/* The names member_id was seen with in coll_id: 1 with a new array in
- * *names_r (empty when never there), 0 when the id was never seen. */
-int dav_names_places(struct dav_names *names, const char *account_id,
-		     const struct dav_family *fam, const char *member_id, const char *coll_id,
-		     json_object **names_r);
-/* Whether every member of the family's collections in the account was
- * noted since the table last started over; and saying it was. */
-bool dav_names_family_known(struct dav_names *names, const char *account_id,
-			    const struct dav_family *fam);
-void dav_names_family_set(struct dav_names *names, const char *account_id,
-			  const struct dav_family *fam);
 
 /* ---- dav_resource.c ---- */
 /* Loads what the target names. 1 with *res_r filled, 0 when it does not
@@ -493,6 +466,9 @@ void dav_method_copy(struct dav_ctx *ctx);
 void dav_method_move(struct dav_ctx *ctx);
 void dav_method_lock(struct dav_ctx *ctx);
 void dav_method_unlock(struct dav_ctx *ctx);
+/* LOCK of a loaded res (exists says whether it does): a new lock from
+ * the lockinfo body, or a refresh when there is none. */
+void dav_lock_run(struct dav_ctx *ctx, struct dav_res *res, bool exists);
 void dav_method_report(struct dav_ctx *ctx);
 
 /* ---- dav_depth.c / dav_if.c: request headers ---- */

@@ -122,7 +122,7 @@ static void dav_put_uid_taken(struct dav_put *put, const char *existing_id)
 	} else if (dav_header(ctx, "If-None-Match") != NULL) {
 		dav_respond_text(ctx, 412, "the resource exists");
 	} else {
-		/* this very resource, under a name no hint knew */
+		/* this very resource, made meanwhile */
 		put->res.member = json_object_get(other);
 		dav_put_update(put);
 	}
@@ -168,27 +168,9 @@ static void dav_put_create(struct dav_put *put)
 	if (ret == 0) {
 		dav_put_create_refused(put, result);
 	} else {
-		json_object_object_add(result, "davName",
-				       json_object_new_string(ctx->target.member));
-		dav_names_note(ctx->srv->names, ctx->account_id, put->fam,
-			       dav_json_str(put->res.coll, "id"), result);
 		dav_put_answer(put, 201, dav_json_str(result, "davEtag"));
 	}
 	json_object_put(result);
-}
-
-/* Finds what the name holds now: by hint, or by listing when the
- * request's conditions depend on it. */
-static int dav_put_lookup(struct dav_put *put)
-{
-	struct dav_ctx *ctx = put->ctx;
-	int ret = dav_member_find_hint(ctx, put->fam, put->res.coll, ctx->target.member, false,
-				       &put->res.member);
-
-	if (ret == 0 && (dav_header(ctx, "If-Match") != NULL || dav_header(ctx, "If") != NULL))
-		ret = dav_member_find(ctx, put->fam, put->res.coll, ctx->target.member, false,
-				      &put->res.member);
-	return ret;
 }
 
 static void dav_put_run(struct dav_put *put)
@@ -201,7 +183,11 @@ static void dav_put_run(struct dav_put *put)
 	ret = dav_jmap_collection(ctx, put->fam, ctx->target.collection, &put->res.coll);
 	if (ret == 0)
 		dav_respond_text(ctx, 409, "the collection does not exist");
-	if (ret <= 0 || dav_put_check_component(put) < 0 || (ret = dav_put_lookup(put)) < 0)
+	if (ret <= 0 || dav_put_check_component(put) < 0)
+		return;
+	ret = dav_member_find(ctx, put->fam, put->res.coll, ctx->target.member, false,
+			      &put->res.member);
+	if (ret < 0)
 		return;
 	if (dav_check_conditions(ctx, &put->res, ret > 0,
 				 DAV_COND_WRITE | (ret > 0 ? 0 : DAV_COND_MEMBERSHIP)) < 0)

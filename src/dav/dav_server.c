@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "dav/dav_file.h"
 #include "dav/dav_private.h"
 #include "directory/directory.h"
 #include "jmap/jmap.h"
@@ -52,7 +53,6 @@ struct dav_server *dav_server_new(struct jmap_server *jmap, const struct config 
 	srv->max_body = max_body < 1 ? 1 : (size_t)max_body;
 	srv->locks = dav_locks_new(max_locks < 1 ? 1 : (size_t)max_locks,
 				   max_timeout < 1 ? 1 : max_timeout);
-	srv->names = dav_names_new();
 	return srv;
 }
 
@@ -64,7 +64,6 @@ void dav_server_free(struct dav_server **_srv)
 		return;
 	*_srv = NULL;
 	dav_locks_free(&srv->locks);
-	dav_names_free(&srv->names);
 	free(srv);
 }
 
@@ -91,6 +90,10 @@ static void dav_dispatch(struct dav_ctx *ctx)
 {
 	const struct dav_method *m = dav_method_find(ctx->req->method);
 
+	if (dav_file_handles(ctx->req->path)) {
+		dav_file_handle(ctx);
+		return;
+	}
 	if (m == NULL) {
 		dav_respond_not_allowed(ctx, "this method is not supported here");
 		return;

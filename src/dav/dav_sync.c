@@ -1,10 +1,12 @@
 /* sync-collection (RFC 6578). A token is the collection's id and the
  * state string of its family's objects ("urn:tern:sync:b3-1207"), so the
  * changes since a token are the core's /changes since that state, kept
- * to the collection. An object destroyed or moved away is reported at
- * the href it was last seen at (dav_names.c); when that is not known,
- * the token is refused (DAV:valid-sync-token) and the client starts
- * over, which loses nothing. */
+ * to the collection. An object destroyed, moved away or renamed is
+ * reported gone at each href it left here: the core keeps those places
+ * ("davDestroyed" of /changes), so this holds across restarts. A
+ * destroyed object the core knows no place of (destroyed before it kept
+ * them) makes the token refused (DAV:valid-sync-token): the client
+ * starts over, which loses nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@ struct dav_sync {
 	size_t limit;
 	json_object *changed;		/* ids created or updated */
 	json_object *destroyed;
+	json_object *gone;		/* id -> places left (davDestroyed) */
 	char *state;			/* where the answer leaves the client */
 	bool truncated;
 	struct strbuf out;		/* the responses */
@@ -113,8 +116,28 @@ static void dav_sync_add_ids(json_object *to, json_object *from)
 				       NULL);
 }
 
-/* Gathers /changes since s->state into changed and destroyed. 1, 0 when
- * the core cannot say (the token is too old), -1 on failure. */
+/* Adds the places of a davDestroyed member to those of each id. */
+static void dav_sync_add_gone(json_object *to, json_object *from)
+{
+	if (from == NULL || !json_object_is_type(from, json_type_object))
+		return;
+	json_object_object_foreach(from, id, places) {
+		json_object *list;
+		size_t n = json_object_is_type(places, json_type_array) ?
+			json_object_array_length(places) : 0;
+
+		if (!json_object_object_get_ex(to, id, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(to, id, list);
+		}
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(list, json_object_get(json_object_array_get_idx(places,
+											       i)));
+	}
+}
+
+/* Gathers /changes since s->state into changed, destroyed and gone. 1,
+ * 0 when the core cannot say (the token is too old), -1 on failure. */
 static int dav_sync_changes(struct dav_sync *s)
 {
 	json_object *args, *resp;
@@ -134,6 +157,7 @@ static int dav_sync_changes(struct dav_sync *s)
 		dav_sync_add_ids(s->changed, json_object_object_get(resp, "created"));
 		dav_sync_add_ids(s->changed, json_object_object_get(resp, "updated"));
 		dav_sync_add_ids(s->destroyed, json_object_object_get(resp, "destroyed"));
+		dav_sync_add_gone(s->gone, json_object_object_get(resp, "davDestroyed"));
 		free(s->state);
 		s->state = xstrdup(dav_json_str(resp, "newState"));
 		more = json_object_get_boolean(json_object_object_get(resp, "hasMoreChanges"));
@@ -146,32 +170,37 @@ static int dav_sync_changes(struct dav_sync *s)
 	return 1;
 }
 
-/* The names id had in this collection: 1 with a new array, 0 when the
- * id was never seen. */
-static int dav_sync_places(struct dav_sync *s, const char *id, json_object **names_r)
+/* Every name id left here, but now (NULL: it is gone), is a 404. 1,
+ * or 0 when the core knows no place the id left. */
+static int dav_sync_gone_places(struct dav_sync *s, const char *id, const char *now)
 {
-	return dav_names_places(s->ctx->srv->names, s->ctx->account_id, s->res->fam, id,
-				dav_json_str(s->res->coll, "id"), names_r);
-}
+	const char *coll_id = dav_json_str(s->res->coll, "id");
+	json_object *places, *reported;
+	size_t n;
 
-/* Every name id had here but now (NULL: it is gone) is a 404. */
-static void dav_sync_gone_places(struct dav_sync *s, json_object *places, const char *now)
-{
-	size_t n = places != NULL ? json_object_array_length(places) : 0;
-
+	if (!json_object_object_get_ex(s->gone, id, &places))
+		return 0;
+	reported = json_object_new_object();
+	n = json_object_array_length(places);
 	for (size_t i = 0; i < n; i++) {
-		const char *name = json_object_get_string(json_object_array_get_idx(places, i));
+		json_object *place = json_object_array_get_idx(places, i);
+		const char *name = dav_json_str(place, "davName");
 
-		if (now == NULL || strcmp(name, now) != 0)
-			dav_sync_gone(s, name);
+		if (strcmp(dav_json_str(place, "collectionId"), coll_id) != 0 || *name == '\0' ||
+		    (now != NULL && strcmp(name, now) == 0) ||
+		    json_object_object_get_ex(reported, name, NULL))
+			continue;
+		json_object_object_add(reported, name, NULL);
+		dav_sync_gone(s, name);
 	}
+	json_object_put(reported);
+	return 1;
 }
 
-/* Reports the changed objects; the names they had here before are gone
- * (moved or renamed). */
+/* Reports the changed objects; the names they left here are gone
+ * (moved away or renamed). */
 static int dav_sync_report_changed(struct dav_sync *s)
 {
-	struct dav_ctx *ctx = s->ctx;
 	json_object *ids = json_object_new_array(), *list;
 	size_t n;
 
@@ -179,70 +208,36 @@ static int dav_sync_report_changed(struct dav_sync *s)
 		(void)value;
 		json_object_array_add(ids, json_object_new_string(key));
 	}
-	list = dav_members_get(ctx, s->res->fam, ids, dav_report_needs_data(&s->props));
+	list = dav_members_get(s->ctx, s->res->fam, ids, dav_report_needs_data(&s->props));
 	json_object_put(ids);
 	if (list == NULL)
 		return -1;
 	n = json_object_array_length(list);
 	for (size_t i = 0; i < n; i++) {
-		json_object *m = json_object_array_get_idx(list, i), *places;
+		json_object *m = json_object_array_get_idx(list, i);
 		bool here = dav_member_in(s->res->fam, m, s->res->coll);
 
-		dav_sync_places(s, dav_json_str(m, "id"), &places);
-		dav_sync_gone_places(s, places, here ? dav_json_str(m, "davName") : NULL);
-		json_object_put(places);
+		dav_sync_gone_places(s, dav_json_str(m, "id"),
+				     here ? dav_json_str(m, "davName") : NULL);
 		if (here)
 			dav_sync_ok(s, m);
-		dav_names_note(ctx->srv->names, ctx->account_id, s->res->fam,
-			       dav_member_coll_id(s->res->fam, m), m);
 	}
 	json_object_put(list);
 	return 0;
 }
 
-/* Reports the destroyed objects this collection had. 0, or 1 when one
- * was never seen (the client must start over). */
+/* Reports the destroyed objects this collection had. 0, or 1 when the
+ * core knows no place of one (the client must start over). */
 static int dav_sync_report_destroyed(struct dav_sync *s)
 {
 	int unknown = 0;
 
 	json_object_object_foreach(s->destroyed, key, value) {
-		json_object *places;
-
 		(void)value;
-		if (dav_sync_places(s, key, &places) == 0)
+		if (dav_sync_gone_places(s, key, NULL) == 0)
 			unknown = 1;
-		dav_sync_gone_places(s, places, NULL);
-		json_object_put(places);
 	}
 	return unknown;
-}
-
-/* Notes where every object of the family is, once: an object destroyed
- * later is then known by its href. */
-static int dav_sync_learn_family(struct dav_sync *s)
-{
-	struct dav_ctx *ctx = s->ctx;
-	json_object *colls, *members;
-	size_t n;
-
-	if (dav_names_family_known(ctx->srv->names, ctx->account_id, s->res->fam))
-		return 0;
-	if ((colls = dav_jmap_collections(ctx, s->res->fam, NULL)) == NULL)
-		return -1;
-	n = json_object_array_length(colls);
-	for (size_t i = 0; i < n; i++) {
-		members = dav_members_list(ctx, s->res->fam, json_object_array_get_idx(colls, i),
-					   false);
-		if (members == NULL) {
-			json_object_put(colls);
-			return -1;
-		}
-		json_object_put(members);
-	}
-	json_object_put(colls);
-	dav_names_family_set(ctx->srv->names, ctx->account_id, s->res->fam);
-	return 0;
 }
 
 static void dav_sync_incremental(struct dav_sync *s, const char *token)
@@ -255,10 +250,9 @@ static void dav_sync_incremental(struct dav_sync *s, const char *token)
 		dav_respond_error(ctx, 403, DAV_NS, "valid-sync-token");
 		return;
 	}
-	if (dav_sync_learn_family(s) < 0)
-		return;
 	s->changed = json_object_new_object();
 	s->destroyed = json_object_new_object();
+	s->gone = json_object_new_object();
 	ret = dav_sync_changes(s);
 	if (ret > 0 && (ret = dav_sync_report_changed(s)) == 0)
 		ret = dav_sync_report_destroyed(s) > 0 ? 0 : 1;
@@ -305,5 +299,6 @@ void dav_report_sync(struct dav_ctx *ctx, struct dav_res *res, xmlNode *root)
 	free(s.state);
 	json_object_put(s.changed);
 	json_object_put(s.destroyed);
+	json_object_put(s.gone);
 	strbuf_free(&s.out);
 }

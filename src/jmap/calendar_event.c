@@ -193,10 +193,11 @@ static int ce_get_all(struct ce_get *g)
 
 	if (store_calendar_event_list(g->call->acct, 0, g->what, &list, &count, &error) < 0)
 		return jmap_call_error(g->call, "serverFail", "%s", error);
-	/* the generic code refuses more than maxObjectsInGet: no need to
-	 * convert them all first */
+	/* the generic code refuses more than maxObjectsInGet over HTTP: no
+	 * need to convert them all first */
 	shown = count;
-	if ((int64_t)shown > g->call->req->srv->limits.max_objects_in_get)
+	if (!g->call->req->in_process &&
+	    (int64_t)shown > g->call->req->srv->limits.max_objects_in_get)
 		shown = (size_t)g->call->req->srv->limits.max_objects_in_get + 1;
 	for (size_t i = 0; i < shown && ret == 0; i++)
 		ret = ce_get_add(g, &list[i]);
@@ -288,4 +289,5 @@ const struct jmap_type jmap_calendar_event_type = {
 	.filter_check = jmap_calendar_event_filter_check,
 	.sort_props = jmap_calendar_event_sort_props,
 	.query = jmap_calendar_event_query,
+	.changes_extra = contacts_dav_changes_gone,
 };

@@ -311,6 +311,59 @@ static const char *const store_account_steps[] = {
 	"  UNIQUE (calendar_id, dav_name)"
 	");"
 	"CREATE INDEX calendar_events_range ON calendar_events(calendar_id, first_start);",
+	/* 6: the places (collection, DAV name) cards and events left by
+	 * being destroyed, moved or renamed, so that a DAV client syncing
+	 * from before learns which hrefs went, across restarts. Triggers
+	 * write them with the change's modseq (a destroy allocates it in
+	 * account.modseq before the DELETE); type is the store_type (8
+	 * events, 10 cards); they expire with the tombstones. */
+	"CREATE TABLE dav_gone ("
+	"  type INTEGER NOT NULL,"
+	"  id INTEGER NOT NULL,"
+	"  collection_id INTEGER NOT NULL,"
+	"  dav_name TEXT NOT NULL,"
+	"  modseq INTEGER NOT NULL,"
+	"  gone_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX dav_gone_modseq ON dav_gone(type, modseq);"
+	"CREATE INDEX dav_gone_at ON dav_gone(gone_at);"
+	"CREATE TRIGGER contact_cards_gone AFTER DELETE ON contact_cards BEGIN"
+	"  INSERT INTO dav_gone VALUES (10, OLD.id, OLD.address_book_id, OLD.dav_name,"
+	"   (SELECT modseq FROM account), unixepoch());"
+	" END;"
+	"CREATE TRIGGER contact_cards_moved AFTER UPDATE OF address_book_id, dav_name"
+	"  ON contact_cards WHEN OLD.address_book_id <> NEW.address_book_id"
+	"  OR OLD.dav_name <> NEW.dav_name BEGIN"
+	"  INSERT INTO dav_gone VALUES (10, OLD.id, OLD.address_book_id, OLD.dav_name,"
+	"   NEW.modseq, unixepoch());"
+	" END;"
+	"CREATE TRIGGER calendar_events_gone AFTER DELETE ON calendar_events BEGIN"
+	"  INSERT INTO dav_gone VALUES (8, OLD.id, OLD.calendar_id, OLD.dav_name,"
+	"   (SELECT modseq FROM account), unixepoch());"
+	" END;"
+	"CREATE TRIGGER calendar_events_moved AFTER UPDATE OF calendar_id, dav_name"
+	"  ON calendar_events WHEN OLD.calendar_id <> NEW.calendar_id"
+	"  OR OLD.dav_name <> NEW.dav_name BEGIN"
+	"  INSERT INTO dav_gone VALUES (8, OLD.id, OLD.calendar_id, OLD.dav_name,"
+	"   NEW.modseq, unixepoch());"
+	" END;",
+	/* the DAV file tree (parent 0 is the root; a file's content is a
+	 * blob it holds a reference on) */
+	"CREATE TABLE file_nodes ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  parent_id INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  is_folder INTEGER NOT NULL,"
+	"  blob_id TEXT,"
+	"  type TEXT,"
+	"  size INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  dead_props TEXT,"
+	"  created_modseq INTEGER NOT NULL,"
+	"  modseq INTEGER NOT NULL,"
+	"  UNIQUE (parent_id, name)"
+	");",
 };
 
 const struct store_migrations store_system_migrations = {

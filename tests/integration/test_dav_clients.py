@@ -158,3 +158,49 @@ def test_vdirsyncer_sees_jmap_changes(tmp_path, dav):
     made = next(p for p in (local / "default").iterdir() if p.stem == "jmap-made")
     assert "Jay Made" in made.read_text()
     assert tern.jmap_id_ok(book)
+
+
+# ---------------------------------------------------------------- tsdav (npm)
+
+JS_DIR = __import__("pathlib").Path(__file__).parent / "js"
+
+
+def _node_with_tsdav():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    if not (JS_DIR / "node_modules" / "tsdav").is_dir():
+        npm = shutil.which("npm")
+        assert npm, "node without npm: cannot install tsdav"
+        subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=JS_DIR, check=True,
+                       capture_output=True, timeout=300)
+    return node
+
+
+def test_tsdav(dav):
+    """tsdav logs in by discovery, makes, reads, changes and deletes
+    cards, makes events and fetches them by time range, and follows a
+    deletion with sync-collection (tests/integration/js/tsdav.mjs); JMAP
+    then sees the same cards and events."""
+    import json
+    node = _node_with_tsdav()
+    env = dict(os.environ, TERN_DAV_URL=dav_url(dav), TERN_USER=dav.name,
+               TERN_PASSWORD=dav.account.password)
+    proc = subprocess.run([node, str(JS_DIR / "tsdav.mjs")], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    base = f"http://127.0.0.1:{dav.srv.http_port}"
+    assert report["addressBooks"] == [base + dav.book]
+    assert report["calendars"] == [base + dav.cal]
+    assert [c["url"] for c in report["cards"]] == [base + dav.book + "ts-1.vcf"]
+    assert "FN:Ada Updated" in report["cards"][0]["data"]
+    assert report["march"] == ["tse-1.ics", "tse-2.ics"]
+    assert report["syncFirst"] == ["tse-1.ics", "tse-2.ics", "tse-3.ics"]
+    assert report["syncNext"] == [{"name": "tse-1.ics", "status": 404}]
+    cards = dav.account.ok("ContactCard/get", {}, using=[
+        "urn:ietf:params:jmap:core", "urn:ietf:params:jmap:contacts"])["list"]
+    assert [(c["uid"], c["name"]["full"]) for c in cards] == [("ts-1", "Ada Updated")]
+    events = dav.account.ok("CalendarEvent/get", {"properties": ["uid"]}, using=[
+        "urn:ietf:params:jmap:core", "urn:ietf:params:jmap:calendars"])["list"]
+    assert sorted(e["uid"] for e in events) == ["tse-2", "tse-3"]
