@@ -10,10 +10,11 @@ TERN_BUILD_PACKAGES=(
 )
 
 # What the tests need on top: cmocka for the unit tests, pytest for the
-# integration tests, openssl and iproute2 (ss) that they call, isync
-# (mbsync) as a real IMAP sync client, fetchmail as a real POP3 client.
+# integration tests, openssl and iproute2 (ss) that they call, and the
+# real clients they drive: isync (mbsync) for IMAP, fetchmail for POP3,
+# python3-caldav, vdirsyncer and litmus for DAV.
 TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest python3-websockets openssl iproute2 isync
-	fetchmail)
+	fetchmail python3-caldav vdirsyncer litmus)
 
 tern_missing_packages() {
 	local pkg

@@ -66,6 +66,9 @@ const struct config_schema_key config_schema[] = {
 	{ "pop3.timeout", DURATION, 0, NULL },
 	{ "pop3.max-line-length", SIZE, 0, NULL },
 	{ "pop3.max-bad-commands", INT, 0, NULL },
+	{ "dav.max-request-size", SIZE, 0, NULL },
+	{ "dav.lock.max-locks", INT, 0, NULL },
+	{ "dav.lock.max-timeout", DURATION, 0, NULL },
 };
 
 const size_t config_schema_count = sizeof(config_schema) / sizeof(config_schema[0]);

@@ -19,6 +19,7 @@
 
 struct admin_api;
 struct config;
+struct dav_server;
 struct jmap_server;
 struct jmap_upload;
 struct push_hub;
@@ -40,6 +41,7 @@ struct http_server {
 	struct directory *dir;
 	struct jmap_server *jmap;
 	struct admin_api *admin;
+	struct dav_server *dav;
 	char *hostname;
 	char *cert_pem;
 	char *key_pem;
@@ -80,6 +82,7 @@ enum http_body {
 	HTTP_BODY_JMAP,		/* buffered up to jmap.max-size-request + 1 */
 	HTTP_BODY_ADMIN,	/* buffered up to server.http.max-request-size */
 	HTTP_BODY_STREAM,	/* handed to the route's data callback */
+	HTTP_BODY_DAV,		/* buffered up to dav.max-request-size + 1 */
 };
 
 /* Routes on the JMAP side speak CORS and answer errors as RFC 7807
@@ -207,6 +210,12 @@ void http_jmap_download_finish(struct http_request *req);
 void http_jmap_preflight(struct http_request *req);
 void http_admin_finish(struct http_request *req);
 void http_wellknown_jmap_finish(struct http_request *req);
+/* /.well-known/caldav and carddav (RFC 6764): a redirect to the DAV root. */
+void http_wellknown_dav_finish(struct http_request *req);
+
+/* ---- dav_routes.c ---- */
+/* Every request under /dav, answered by the DAV layer. */
+void http_dav_finish(struct http_request *req);
 
 /* ---- push.c, push_eventsource.c, push_websocket.c ---- */
 /* Reads jmap.push.*, starts the push hub and the WebSocket loop. */

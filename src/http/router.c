@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "dav/dav.h"
 #include "http/http_private.h"
 #include "jmap/jmap.h"
 
@@ -32,6 +33,14 @@ static const struct http_route http_routes[] = {
 	  HTTP_BODY_NONE, NULL, NULL, http_push_eventsource_finish },
 	{ "/jmap/ws", false, HTTP_PUSH_METHODS, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
 	  HTTP_BODY_NONE, NULL, NULL, http_push_websocket_finish },
+	/* RFC 6764: any method is redirected; under /dav the DAV layer
+	 * checks methods per resource itself */
+	{ "/.well-known/caldav", false, NULL, HTTP_AUTH_NONE, 0,
+	  HTTP_BODY_NONE, NULL, NULL, http_wellknown_dav_finish },
+	{ "/.well-known/carddav", false, NULL, HTTP_AUTH_NONE, 0,
+	  HTTP_BODY_NONE, NULL, NULL, http_wellknown_dav_finish },
+	{ "/dav", false, NULL, HTTP_AUTH_USER, 0, HTTP_BODY_DAV, NULL, NULL, http_dav_finish },
+	{ "/dav/", true, NULL, HTTP_AUTH_USER, 0, HTTP_BODY_DAV, NULL, NULL, http_dav_finish },
 	/* the admin API checks methods per resource itself */
 	{ "/api", false, NULL, HTTP_AUTH_ADMIN, HTTP_ROUTE_API_ERRORS,
 	  HTTP_BODY_ADMIN, NULL, NULL, http_admin_finish },
@@ -151,10 +160,12 @@ static int http_router_body_check(struct http_request *req)
 	struct http_server *srv = req->daemon->srv;
 	uint64_t declared;
 
-	if (req->route->body != HTTP_BODY_JMAP && req->route->body != HTTP_BODY_ADMIN)
+	if (req->route->body != HTTP_BODY_JMAP && req->route->body != HTTP_BODY_ADMIN &&
+	    req->route->body != HTTP_BODY_DAV)
 		return 0;
-	req->body_limit = req->route->body == HTTP_BODY_JMAP ?
-		srv->jmap_max_body : srv->admin_max_body;
+	req->body_limit = req->route->body == HTTP_BODY_JMAP ? srv->jmap_max_body :
+		req->route->body == HTTP_BODY_DAV ? dav_server_max_body(srv->dav) :
+		srv->admin_max_body;
 	if (http_request_content_length(req, &declared) == 1 && declared > req->body_limit) {
 		http_respond_too_large(req);
 		return -1;
@@ -194,6 +205,7 @@ static void http_router_body(struct http_request *req, const char *data, size_t 
 		break;
 	case HTTP_BODY_JMAP:
 	case HTTP_BODY_ADMIN:
+	case HTTP_BODY_DAV:
 		http_request_body_append(req, data, len);
 		break;
 	case HTTP_BODY_STREAM:

@@ -13,6 +13,7 @@
 #include "core/timeutil.h"
 #include "core/tls_cert.h"
 #include "core/xalloc.h"
+#include "dav/dav.h"
 #include "http/http.h"
 #include "http/http_private.h"
 
@@ -304,6 +305,7 @@ int http_server_start(const struct config *cfg, const char *cert_path,
 					     HTTP_DEFAULT_MAX_REQUEST_SIZE);
 	srv->jmap_max_body = http_size_read(cfg, "jmap.max-size-request",
 					    HTTP_DEFAULT_JMAP_MAX_REQUEST);
+	srv->dav = dav_server_new(jmap, cfg);
 	atomic_init(&srv->active_requests, 0);
 	atomic_init(&srv->open_connections, 0);
 	atomic_init(&srv->last_refusal_log_ms, 0);
@@ -362,6 +364,7 @@ void http_server_stop(struct http_server **_srv)
 	}
 	free(listen_fds);
 	http_push_free(srv);
+	dav_server_free(&srv->dav);
 	free(srv->daemons);
 	free(srv->hostname);
 	free(srv->cert_pem);

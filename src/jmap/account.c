@@ -1,6 +1,7 @@
 /* What a new account starts with. */
 #include "core/bus.h"
 #include "core/log.h"
+#include "jmap/calendars.h"
 #include "jmap/call.h"
 #include "jmap/contacts.h"
 #include "jmap/mailbox.h"
@@ -44,9 +45,10 @@ static int account_provision_txn(struct store_account *acct, bool *created_r,
 	if (store_txn_begin(acct, true, error_r) < 0)
 		return -1;
 	if (store_modseq_current(acct) == 0) {
-		bool book;
+		bool book, calendar;
 
 		if (addressbook_provision(acct, &book, error_r) < 0 ||
+		    calendar_provision(acct, &calendar, error_r) < 0 ||
 		    account_create_mailboxes(acct, error_r) < 0) {
 			store_txn_rollback(acct);
 			return -1;
@@ -68,7 +70,8 @@ int jmap_account_provision(struct jmap_server *srv, uint32_t account_id, const c
 	if (ret == 0 && created) {
 		struct bus_event event = {
 			.account_id = account_id,
-			.types = (1ULL << STORE_TYPE_MAILBOX) | (1ULL << STORE_TYPE_ADDRESS_BOOK),
+			.types = (1ULL << STORE_TYPE_MAILBOX) | (1ULL << STORE_TYPE_ADDRESS_BOOK) |
+				 (1ULL << STORE_TYPE_CALENDAR),
 			.modseq = store_modseq_current(acct),
 		};
 

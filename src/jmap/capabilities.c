@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jmap/call.h"
+#include "jmap/calendars.h"
 #include "jmap/capabilities.h"
 #include "jmap/email.h"
 #include "jmap/contacts.h"
@@ -84,6 +85,7 @@ const struct jmap_capability jmap_capabilities[] = {
 	{ JMAP_CAP_QUOTA, NULL, NULL, true, false },
 	{ JMAP_CAP_BLOB, NULL, jmap_blob_account_capability, true, false },
 	{ JMAP_CAP_CONTACTS, NULL, jmap_contacts_account_capability, true, false },
+	{ JMAP_CAP_CALENDARS, NULL, jmap_calendars_account_capability, true, false },
 	{ JMAP_CAP_TERN_IMAP, NULL, NULL, false, true },
 	{ JMAP_CAP_TERN_DAV, NULL, NULL, false, true },
 	{ NULL, NULL, NULL, false, false },

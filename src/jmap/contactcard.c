@@ -86,68 +86,115 @@ json_object *contactcard_to_json(const struct store_contact_card *card, bool wit
 	return js;
 }
 
-static int contactcard_get_add(struct jmap_call *call, struct jmap_get *get,
-			       const struct store_contact_card *card)
+/* Properties the row has without parsing the vCard: a DAV listing asks
+ * only for these. */
+static const char *const contactcard_row_props[] = {
+	"id", "addressBookIds", "uid", "davName", "davEtag", "davData", NULL,
+};
+
+struct contactcard_get {
+	struct jmap_call *call;
+	struct jmap_get *get;
+	bool from_row;		/* every asked property is the row's */
+	unsigned what;		/* STORE_CARD_WITH_* to read */
+};
+
+static json_object *contactcard_row_json(const struct store_contact_card *card)
 {
-	json_object *js = contactcard_to_json(card, call->req->in_process);
+	json_object *js = json_object_new_object();
+
+	json_object_object_add(js, "uid", json_object_new_string(card->uid));
+	contactcard_add_ids(js, card);
+	json_object_object_add(js, "davName", json_object_new_string(card->dav_name));
+	json_object_object_add(js, "davEtag", json_object_new_string(card->etag));
+	if (card->vcard != NULL)
+		json_object_object_add(js, "davData",
+				       json_object_new_string_len(card->vcard, (int)card->vcard_len));
+	return js;
+}
+
+static int contactcard_get_add(struct contactcard_get *g, const struct store_contact_card *card)
+{
+	json_object *js = g->from_row ? contactcard_row_json(card) :
+			  contactcard_to_json(card, g->call->req->in_process);
 
 	if (js == NULL)
-		return jmap_call_error(call, "serverFail", "card %llu does not parse",
+		return jmap_call_error(g->call, "serverFail", "card %llu does not parse",
 				       (unsigned long long)card->id);
-	json_object_array_add(get->list, js);
+	json_object_array_add(g->get->list, js);
 	return 0;
 }
 
-static int contactcard_get_all(struct jmap_call *call, struct jmap_get *get)
+static int contactcard_get_all(struct contactcard_get *g)
 {
+	struct jmap_call *call = g->call;
 	struct store_contact_card *list;
 	const char *error;
 	size_t count, shown;
 	int ret = 0;
 
-	if (store_contact_card_list(call->acct, 0, STORE_CARD_WITH_VCARD, &list, &count,
-				    &error) < 0)
+	if (store_contact_card_list(call->acct, 0, g->what, &list, &count, &error) < 0)
 		return jmap_call_error(call, "serverFail", "%s", error);
-	/* the generic code refuses more than maxObjectsInGet: no need to
-	 * convert them all first */
+	/* the generic code refuses more than maxObjectsInGet over HTTP: no
+	 * need to convert them all first */
 	shown = count;
-	if ((int64_t)shown > call->req->srv->limits.max_objects_in_get)
+	if (!call->req->in_process && (int64_t)shown > call->req->srv->limits.max_objects_in_get)
 		shown = (size_t)call->req->srv->limits.max_objects_in_get + 1;
 	for (size_t i = 0; i < shown && ret == 0; i++)
-		ret = contactcard_get_add(call, get, &list[i]);
+		ret = contactcard_get_add(g, &list[i]);
 	store_contact_card_list_free(&list, count);
 	return ret;
 }
 
-static int contactcard_get_one(struct jmap_call *call, struct jmap_get *get, const char *id)
+static int contactcard_get_one(struct contactcard_get *g, const char *id)
 {
 	struct store_contact_card card = { 0 };
 	uint64_t n;
 	int ret = 0;
 
 	if (jmap_id_parse(CONTACTCARD_ID_PREFIX, id, &n) < 0 ||
-	    (ret = store_contact_card_get(call->acct, n, STORE_CARD_WITH_VCARD, &card)) == 0) {
-		json_object_array_add(get->not_found, json_object_new_string(id));
+	    (ret = store_contact_card_get(g->call->acct, n, g->what, &card)) == 0) {
+		json_object_array_add(g->get->not_found, json_object_new_string(id));
 		return 0;
 	}
 	if (ret < 0)
-		return jmap_call_error(call, "serverFail", "card read failed");
-	ret = contactcard_get_add(call, get, &card);
+		return jmap_call_error(g->call, "serverFail", "card read failed");
+	ret = contactcard_get_add(g, &card);
 	store_contact_card_clear(&card);
 	return ret;
 }
 
+static bool contactcard_get_from_row(const struct jmap_get *get)
+{
+	size_t n = json_object_array_length(get->properties);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(get->properties, i));
+		bool row = false;
+
+		for (size_t k = 0; contactcard_row_props[k] != NULL && !row; k++)
+			row = strcmp(name, contactcard_row_props[k]) == 0;
+		if (!row)
+			return false;
+	}
+	return true;
+}
+
 static int jmap_contactcard_get(struct jmap_call *call, struct jmap_get *get)
 {
+	struct contactcard_get g = { .call = call, .get = get,
+				     .from_row = contactcard_get_from_row(get) };
 	size_t n;
 
 	if (contacts_check_dav_get(call, get, contactcard_dav_props) < 0)
 		return -1;
+	if (!g.from_row || jmap_get_wants(get, "davData"))
+		g.what = STORE_CARD_WITH_VCARD;
 	if (get->ids == NULL)
-		return contactcard_get_all(call, get);
+		return contactcard_get_all(&g);
 	n = json_object_array_length(get->ids);
 	for (size_t i = 0; i < n; i++) {
-		if (contactcard_get_one(call, get, json_object_get_string(
+		if (contactcard_get_one(&g, json_object_get_string(
 			json_object_array_get_idx(get->ids, i))) < 0)
 			return -1;
 	}
@@ -167,4 +214,5 @@ const struct jmap_type jmap_contactcard_type = {
 	.filter_check = jmap_contactcard_filter_check,
 	.sort_props = jmap_contactcard_sort_props,
 	.query = jmap_contactcard_query,
+	.changes_extra = contacts_dav_changes_gone,
 };

@@ -1,5 +1,7 @@
 /* ContactCard/query (RFC 9610 §3.3): the filters and sorts, over the
- * search fields the store keeps of every card (no vCard is parsed). */
+ * search fields the store keeps of every card (no vCard is parsed).
+ * In-process callers (the DAV face) may also filter on davName; a
+ * davName or uid with inAddressBook is a single lookup. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +39,7 @@ static const char *const cc_date_filters[] = {
 	"createdBefore", "createdAfter", "updatedBefore", "updatedAfter", NULL,
 };
 static const char *const cc_exact_filters[] = {
-	"inAddressBook", "uid", "hasMember", "kind", NULL,
+	"inAddressBook", "uid", "hasMember", "kind", "davName", NULL,
 };
 
 static bool cc_in(const char *name, const char *const *list)
@@ -155,6 +157,8 @@ static bool cc_match_exact(struct cc_filter_ctx *ctx, const char *key, const cha
 		       jmap_id_parse(ADDRESSBOOK_ID_PREFIX, id, &n) == 0 && card->address_book_id == n;
 	if (strcmp(key, "uid") == 0)
 		return strcmp(card->uid, value) == 0;
+	if (strcmp(key, "davName") == 0)
+		return strcmp(card->dav_name, value) == 0;
 	if (strcmp(key, "hasMember") == 0)
 		return card->fields[STORE_CARD_MEMBERS] != NULL &&
 		       cc_has_line(card->fields[STORE_CARD_MEMBERS], value);
@@ -283,16 +287,82 @@ static void cc_query_emit(struct jmap_query *query, struct cc_entry *entries, si
 	}
 }
 
+/* ---- the query ---- */
+
+/* Whether a filter (operators included) has a condition on name. */
+static bool cc_filter_names(json_object *filter, const char *name)
+{
+	json_object *conditions;
+
+	if (filter == NULL)
+		return false;
+	if (!json_object_object_get_ex(filter, "conditions", &conditions))
+		return json_object_object_get_ex(filter, name, NULL);
+	for (size_t i = 0; i < json_object_array_length(conditions); i++) {
+		if (cc_filter_names(json_object_array_get_idx(conditions, i), name))
+			return true;
+	}
+	return false;
+}
+
+/* A lone condition with inAddressBook and a davName or uid is one
+ * lookup: 1 with the list (of at most one card, which the condition's
+ * other keys still judge), 0 when the filter is not that, -1 on error. */
+static int cc_candidate_lookup(struct jmap_call *call, json_object *filter,
+			       struct store_contact_card **list_r, size_t *count_r)
+{
+	json_object *book, *v;
+	const char *book_id;
+	uint64_t n, id;
+	int ret;
+
+	if (filter == NULL || json_object_object_get_ex(filter, "operator", NULL) ||
+	    !json_object_object_get_ex(filter, "inAddressBook", &book) ||
+	    (book_id = jmap_id_resolve(call, json_object_get_string(book))) == NULL ||
+	    jmap_id_parse(ADDRESSBOOK_ID_PREFIX, book_id, &n) < 0)
+		return 0;
+	if (json_object_object_get_ex(filter, "davName", &v))
+		ret = store_contact_card_find_dav_name(call->acct, n, json_object_get_string(v), &id);
+	else if (json_object_object_get_ex(filter, "uid", &v))
+		ret = store_contact_card_find_uid(call->acct, n, json_object_get_string(v), &id);
+	else
+		return 0;
+	*list_r = xcalloc(1, sizeof(**list_r));
+	*count_r = 0;
+	if (ret > 0 && (ret = store_contact_card_get(call->acct, id, 0, *list_r)) > 0)
+		*count_r = 1;
+	if (ret < 0) {
+		store_contact_card_list_free(list_r, 0);
+		return jmap_call_error(call, "serverFail", "card lookup failed");
+	}
+	return 1;
+}
+
+static int cc_candidates(struct jmap_call *call, json_object *filter,
+			 struct store_contact_card **list_r, size_t *count_r)
+{
+	const char *error;
+	int ret;
+
+	/* davName is urn:tern:dav's: for the DAV face only */
+	if (!call->req->in_process && cc_filter_names(filter, "davName"))
+		return jmap_call_error(call, "unsupportedFilter", "Unknown filter: davName");
+	if ((ret = cc_candidate_lookup(call, filter, list_r, count_r)) != 0)
+		return ret < 0 ? -1 : 0;
+	if (store_contact_card_list(call->acct, 0, 0, list_r, count_r, &error) < 0)
+		return jmap_call_error(call, "serverFail", "%s", error);
+	return 0;
+}
+
 int jmap_contactcard_query(struct jmap_call *call, struct jmap_query *query)
 {
 	struct store_contact_card *list;
 	struct cc_entry *entries;
 	struct cc_sort s;
-	const char *error;
 	size_t count, matched = 0;
 
-	if (store_contact_card_list(call->acct, 0, 0, &list, &count, &error) < 0)
-		return jmap_call_error(call, "serverFail", "%s", error);
+	if (cc_candidates(call, query->filter, &list, &count) < 0)
+		return -1;
 	cc_sort_parse(query->sort, &s);
 	entries = xcalloc(count + 1, sizeof(*entries));
 	for (size_t i = 0; i < count; i++) {

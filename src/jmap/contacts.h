@@ -20,7 +20,9 @@
  * properties, any JSON object); ContactCard "davName" (resource name,
  * "<uid>.vcf" by default), "davEtag" (server-set: hex SHA-256 of the
  * text) and "davData" (the vCard text itself: set it to store a vCard
- * as sent, get it to have the same bytes back). Ids: 'b' + number for
+ * as sent, get it to have the same bytes back). ContactCard/query takes
+ * a "davName" condition from in-process callers only (with
+ * inAddressBook, a single lookup, as is uid). Ids: 'b' + number for
  * address books, 'k' + number for cards. */
 
 #define JMAP_CAP_CONTACTS "urn:ietf:params:jmap:contacts"
@@ -63,6 +65,16 @@ int contacts_check_dav_get(struct jmap_call *call, const struct jmap_get *get,
  * names, for an HTTP caller; NULL if none or in-process. */
 const char *contacts_dav_prop_used(const struct jmap_call *call, json_object *obj,
 				   const char *const *dav_props);
+
+/* ContactCard's and CalendarEvent's changes_extra hook: for in-process
+ * callers, "davDestroyed" maps each updated or destroyed id to the
+ * places it left in those changes, oldest first: [{"collectionId",
+ * "davName"}, ...] (destroyed, moved to another collection, renamed),
+ * so that DAV sync reports those hrefs gone, across restarts. An id
+ * absent from it left no place (changed where it stays, or was
+ * destroyed before the server kept places). */
+int contacts_dav_changes_gone(struct jmap_call *call, uint64_t since, uint64_t until,
+			      json_object *resp);
 
 /* ---- ContactCard internals ---- */
 

@@ -61,16 +61,18 @@ static json_object *changes_response(struct jmap_call *call, const char *old_sta
 }
 
 /* The server's own cap is maxObjectsInGet, so that the ids can go
- * straight to a /get by result reference. */
+ * straight to a /get by result reference; in-process callers have none
+ * (their /get has no cap either). */
 static int changes_max(struct jmap_call *call, size_t *max_r)
 {
-	int64_t max, cap = call->req->srv->limits.max_objects_in_get;
+	int64_t max, cap = call->req->in_process ? INT64_MAX :
+			   call->req->srv->limits.max_objects_in_get;
 
 	if (jmap_arg_uint_or_null(call, "maxChanges", &max) < 0)
 		return -1;
 	if (max == 0)
 		return jmap_call_error(call, "invalidArguments", "maxChanges must be positive");
-	*max_r = (size_t)(max > 0 && max < cap ? max : cap);
+	*max_r = max > 0 && max < cap ? (size_t)max : cap == INT64_MAX ? 0 : (size_t)cap;
 	return 0;
 }
 
@@ -105,5 +107,7 @@ int jmap_std_changes(struct jmap_call *call)
 	free(list);
 	call->response = changes_response(call, json_object_get_string(since_arg), new_state,
 					  more, &lists);
+	if (type->changes_extra != NULL)
+		return type->changes_extra(call, since, new_state, call->response);
 	return 0;
 }

@@ -43,13 +43,15 @@ static int get_properties(struct jmap_call *call, json_object *arg, json_object 
 }
 
 /* ids: each a string; "#creation" references resolved (unknown ones go
- * to notFound as given); duplicates dropped. */
+ * to notFound as given); duplicates dropped. maxObjectsInGet binds
+ * HTTP clients; in-process callers (the DAV face listing a collection)
+ * read as many as they ask for. */
 static int get_ids(struct jmap_call *call, json_object *arg, struct jmap_get *get)
 {
 	size_t n = json_object_array_length(arg);
 	json_object *seen;
 
-	if ((int64_t)n > call->req->srv->limits.max_objects_in_get)
+	if (!call->req->in_process && (int64_t)n > call->req->srv->limits.max_objects_in_get)
 		return jmap_call_error(call, "requestTooLarge", "More ids than maxObjectsInGet");
 	seen = json_object_new_object();
 	get->ids = json_object_new_array();
@@ -118,7 +120,7 @@ static int get_run(struct jmap_call *call, struct jmap_get *get)
 		return -1;
 	if (type->get(call, get) < 0)
 		return -1;
-	if (ids_arg == NULL &&
+	if (ids_arg == NULL && !call->req->in_process &&
 	    (int64_t)json_object_array_length(get->list) > call->req->srv->limits.max_objects_in_get)
 		return jmap_call_error(call, "requestTooLarge",
 				       "More objects than maxObjectsInGet: ask for ids");

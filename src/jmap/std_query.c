@@ -33,8 +33,12 @@ static int query_window_args(struct jmap_call *call, struct query_window *w)
 	if (anchor != NULL && w->anchor == NULL)
 		return jmap_call_error(call, "anchorNotFound", NULL);
 	/* The cap is maxObjectsInGet, so that the ids fit a /get by result
-	 * reference; RFC 8620 §5.5 lets the server clamp and say so. */
-	if (w->limit < 0 || w->limit > cap) {
+	 * reference; RFC 8620 §5.5 lets the server clamp and say so.
+	 * In-process callers have no cap on /get, so none here either. */
+	if (call->req->in_process) {
+		if (w->limit < 0)
+			w->limit = INT64_MAX;
+	} else if (w->limit < 0 || w->limit > cap) {
 		w->limit = cap;
 		w->limit_capped = true;
 	}

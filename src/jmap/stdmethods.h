@@ -146,6 +146,13 @@ struct jmap_type {
 				     const struct store_change *changes, size_t count,
 				     uint64_t **ids_r, size_t *count_r);
 
+	/* /changes (optional): adds members of the type's own to the
+	 * response resp (its created, updated and destroyed lists filled)
+	 * for the changes with since < modseq <= until. Returns 0, or -1
+	 * with a method error set. */
+	int (*changes_extra)(struct jmap_call *call, uint64_t since, uint64_t until,
+			     json_object *resp);
+
 	unsigned flags;			/* enum jmap_type_flags */
 
 	/* Methods beyond the standard five (Email/import, SearchSnippet/get,

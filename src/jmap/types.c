@@ -1,5 +1,7 @@
 #include "jmap/types.h"
+#include "jmap/calendars.h"
 #include "jmap/contacts.h"
+#include "jmap/davfile.h"
 #include "jmap/email.h"
 #include "jmap/mailbox.h"
 #include "jmap/objects.h"
@@ -16,5 +18,8 @@ const struct jmap_type *const jmap_types[] = {
 	&jmap_blob_type,
 	&jmap_addressbook_type,
 	&jmap_contactcard_type,
+	&jmap_calendar_type,
+	&jmap_calendar_event_type,
+	&jmap_davfile_type,
 	NULL,
 };

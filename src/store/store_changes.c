@@ -240,12 +240,16 @@ int store_changes(struct store_account *acct, enum store_type type, uint64_t sin
 static int store_tombstones_delete(struct store_account *acct, time_t before,
 				   const char **error_r)
 {
+	/* the places left (store_dav_gone.h) go with the tombstones: past
+	 * them, a state is too old for /changes */
 	static const char sql_floor[] =
 		"UPDATE account SET tombstone_floor = max(tombstone_floor, coalesce("
 		" (SELECT max(modseq) FROM changes"
-		"  WHERE destroyed_at IS NOT NULL AND destroyed_at < ?1), 0))";
+		"  WHERE destroyed_at IS NOT NULL AND destroyed_at < ?1), 0),"
+		" coalesce((SELECT max(modseq) FROM dav_gone WHERE gone_at < ?1), 0))";
 	static const char sql_delete[] =
 		"DELETE FROM changes WHERE destroyed_at IS NOT NULL AND destroyed_at < ?1";
+	static const char sql_gone[] = "DELETE FROM dav_gone WHERE gone_at < ?1";
 	sqlite3_stmt *stmt;
 
 	if ((stmt = store_db_stmt(&acct->db, sql_floor, error_r)) == NULL)
@@ -255,7 +259,11 @@ static int store_tombstones_delete(struct store_account *acct, time_t before,
 	    (stmt = store_db_stmt(&acct->db, sql_delete, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)before);
-	return store_db_run(&acct->db, stmt, "tombstones expire", error_r);
+	if (store_db_run(&acct->db, stmt, "tombstones expire", error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql_gone, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)before);
+	return store_db_run(&acct->db, stmt, "dav gone expire", error_r);
 }
 
 int store_tombstones_expire(struct store_account *acct, time_t before, const char **error_r)
