@@ -405,7 +405,7 @@ static int ab_apply_default(struct jmap_call *call, const char *target)
 {
 	const char *id = jmap_id_resolve(call, target), *error;
 	struct store_address_book ab;
-	uint64_t n, old;
+	uint64_t n, old = 0;
 	char old_id[24], state[24];
 
 	if (id == NULL || jmap_id_parse(ADDRESSBOOK_ID_PREFIX, id, &n) < 0 ||

@@ -663,8 +663,8 @@ int jmap_email_query_changes_related(struct jmap_call *call, uint64_t since,
 				     const struct store_change *changes, size_t count,
 				     uint64_t **ids_r, size_t *count_r)
 {
-	uint64_t *threads, *out = NULL;
-	size_t thread_count, n = 0, cap = 0;
+	uint64_t *threads = NULL, *out = NULL;
+	size_t thread_count = 0, n = 0, cap = 0;
 
 	if (email_related_threads(call, since, changes, count, &threads, &thread_count) < 0)
 		return -1;

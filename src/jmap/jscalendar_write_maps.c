@@ -319,7 +319,7 @@ static int jscal_write_participants(struct jscal_write *w, json_object *js, ical
 {
 	json_object *parts = NULL, *reply_to, *owner;
 	bool attends = false;
-	const char *owner_id;
+	const char *owner_id = NULL;
 	char *organizer;
 	int ret;
 

@@ -242,7 +242,7 @@ static int snippet_email_ids(struct jmap_call *call, json_object **email_ids_r)
 
 static int snippet_run(struct jmap_call *call, struct snippet_fields *fields)
 {
-	json_object *filter = NULL, *email_ids, *list, *not_found;
+	json_object *filter = NULL, *email_ids = NULL, *list, *not_found;
 
 	if (jmap_args_check(call, snippet_known_args, NULL) < 0 ||
 	    jmap_arg_get(call, "filter", json_type_object, &filter) < 0 ||

@@ -83,7 +83,7 @@ int jmap_std_changes(struct jmap_call *call)
 	struct store_change *list;
 	json_object *since_arg;
 	uint64_t since, new_state;
-	size_t max, count;
+	size_t max = 0, count;
 	const char *error;
 	bool more;
 

@@ -111,7 +111,7 @@ int jmap_std_query(struct jmap_call *call)
 {
 	struct jmap_query q = { 0 };
 	struct query_window w = { 0 };
-	int64_t start;
+	int64_t start = 0;
 	int ret = -1;
 
 	if (jmap_args_check(call, query_known_args, call->def->type->query_args) < 0 ||
