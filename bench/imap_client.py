@@ -29,7 +29,10 @@ class Imap:
     def __init__(self, host, port):
         self.sock = socket.create_connection((host, port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # unread input is buf[pos:]: lines are taken by moving pos, not by
+        # copying the rest of a large response once per line
         self.buf = b""
+        self.pos = 0
         self.seq = 0
         self.line()  # greeting
 
@@ -37,20 +40,21 @@ class Imap:
         data = self.sock.recv(1 << 20)
         if not data:
             raise EOFError("server closed the connection")
-        self.buf += data
+        self.buf = self.buf[self.pos:] + data
+        self.pos = 0
 
     def line(self):
         while True:
-            i = self.buf.find(b"\r\n")
+            i = self.buf.find(b"\r\n", self.pos)
             if i >= 0:
-                out, self.buf = self.buf[:i], self.buf[i + 2:]
+                out, self.pos = self.buf[self.pos:i], i + 2
                 return out
             self._fill()
 
     def skip(self, n):
-        while len(self.buf) < n:
+        while len(self.buf) - self.pos < n:
             self._fill()
-        self.buf = self.buf[n:]
+        self.pos += n
 
     def send(self, text):
         self.sock.sendall(text.encode() if isinstance(text, str) else text)

@@ -150,6 +150,9 @@ struct imap_view {
 	size_t count, alloc;
 	char *ids;		/* Email ids, NUL-separated */
 	size_t ids_len, ids_alloc;
+	/* when not NULL, ids is this buffer, shared with other views of the
+	 * mailbox and never changed: a change copies it first (imap_view.c) */
+	struct imap_view_ids *ids_shared;
 	/* interned sets of other keywords: kwsets[i] is a NULL-terminated
 	 * array of lowercase keywords; kwsets[0] is the empty set */
 	char ***kwsets;

@@ -145,6 +145,33 @@ struct imap_view *imap_view_new(const char *mailbox_id, const char *name, bool r
 struct imap_msg *imap_view_append(struct imap_view *view, uint32_t uid, const char *email_id);
 /* Removes the message at index: later sequence numbers move down. */
 void imap_view_remove(struct imap_view *view, size_t index);
+/* A copy of view (no vanished UIDs) under another name and mode, its
+ * arrays the exact size: for the view cache and a session to start
+ * from. */
+struct imap_view *imap_view_copy(const struct imap_view *view, const char *name, bool readonly);
+/* Drops the keyword sets no message uses, so that FLAGS lists only the
+ * keywords in the mailbox, as a load from scratch would. */
+void imap_view_compact_kwsets(struct imap_view *view);
+/* Removes the vanished messages without telling anyone: for a view no
+ * client has seen yet. */
+void imap_view_purge(struct imap_view *view);
+
+/* ---- the process's cache of views (imap_viewcache.c) ---- */
+
+/* Sessions that select a mailbox start from the latest view of it any
+ * session loaded, and ask the store only for what changed since its
+ * HIGHESTMODSEQ: a SELECT costs the changes, not the mailbox. The cache
+ * is shared by every worker thread, bounded in entries and messages,
+ * least recently used out first. */
+
+/* A private copy of the cached view of account_id's mailbox_id, named
+ * name, or NULL when none is cached. */
+struct imap_view *imap_viewcache_get(const struct imap_server *srv, const char *account_id,
+				     const char *mailbox_id, const char *name, bool readonly);
+/* Caches a copy of view (up to date as of its highest_modseq, nothing
+ * vanished pending) unless a view as recent is cached already. */
+void imap_viewcache_put(const struct imap_server *srv, const char *account_id,
+			const struct imap_view *view);
 
 /* ---- telling the client (imap_view_sync.c) ---- */
 

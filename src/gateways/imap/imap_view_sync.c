@@ -1,5 +1,6 @@
-/* Keeping the view in step with the store: Email/imapView loads the
- * whole mailbox at SELECT, then only what changed since the modseq the
+/* Keeping the view in step with the store: at SELECT, a copy of the
+ * cached view (imap_viewcache.c) brought up to date, or Email/imapView
+ * of the whole mailbox; then only what changed since the modseq the
  * client was last told, whenever the bus said the account changed. The
  * client hears of it as RFC 9051 §7.5 and RFC 7162 §3.2.10 say: EXPUNGE
  * (highest sequence number first) or VANISHED, EXISTS, FLAGS when new
@@ -292,27 +293,98 @@ int imap_view_sync(struct imap_session *s, unsigned flags, const struct imap_seq
 	return ret;
 }
 
-int imap_view_open(struct imap_session *s, const char *mailbox_id, const char *name,
-		   bool readonly, const char **error_r)
+/* The error text of a failed load. */
+static const char *imap_view_open_error(char *error_type)
+{
+	const char *text = strcmp(error_type, "invalidArguments") == 0 ?
+		"[NONEXISTENT] No such mailbox" : "[SERVERBUG] Cannot open the mailbox";
+
+	free(error_type);
+	return text;
+}
+
+/* Whether resp, what changed since the cached view s->view, can bring
+ * it up to date: the same mailbox incarnation, and modseqs that did not
+ * go down. */
+static bool imap_view_resp_follows(const struct imap_view *view, json_object *resp)
+{
+	return (uint32_t)imap_json_u64(resp, "uidValidity") == view->uid_validity &&
+		imap_json_u64(resp, "highestModSeq") >= view->highest_modseq;
+}
+
+/* Brings the cached copy in s->view up to date. Returns 1 when it is
+ * (and caches it if it changed), 0 when a full load is needed, -1 with
+ * *error_r when the mailbox cannot be opened. */
+static int imap_view_open_cached(struct imap_session *s, const char **error_r)
+{
+	struct imap_view *view = s->view;
+	struct imap_sync sync = { 0 };
+	char *error_type;
+	json_object *resp = imap_view_fetch(s, view->mailbox_id, view->highest_modseq,
+					    &error_type);
+	bool changed;
+
+	if (resp == NULL) {
+		if (strcmp(error_type, "cannotCalculateChanges") == 0) {
+			free(error_type);
+			return 0;
+		}
+		*error_r = imap_view_open_error(error_type);
+		return -1;
+	}
+	if (!imap_view_resp_follows(view, resp)) {
+		json_object_put(resp);
+		return 0;
+	}
+	changed = imap_json_u64(resp, "highestModSeq") != view->highest_modseq;
+	imap_view_apply(s, resp, false, NULL, &sync);
+	free(sync.fetch_uids);
+	imap_view_purge(view);
+	if (view->count != imap_json_u64(resp, "total")) {
+		json_object_put(resp);
+		return 0;
+	}
+	json_object_put(resp);
+	if (changed) {
+		imap_view_compact_kwsets(view);
+		imap_viewcache_put(s->srv, s->account_id, view);
+	}
+	return 1;
+}
+
+/* Loads the whole view into s->view, and caches it. */
+static int imap_view_open_full(struct imap_session *s, const char *mailbox_id,
+			       const char *name, bool readonly, const char **error_r)
 {
 	struct imap_sync sync = { 0 };
 	char *error_type;
-	json_object *resp;
+	json_object *resp = imap_view_fetch(s, mailbox_id, 0, &error_type);
 
-	/* what the bus says from now on is not in the load */
-	__atomic_store_n(&s->changed, false, __ATOMIC_RELEASE);
-	resp = imap_view_fetch(s, mailbox_id, 0, &error_type);
 	if (resp == NULL) {
-		*error_r = strcmp(error_type, "invalidArguments") == 0 ?
-			"[NONEXISTENT] No such mailbox" : "[SERVERBUG] Cannot open the mailbox";
-		free(error_type);
+		*error_r = imap_view_open_error(error_type);
 		return -1;
 	}
-	imap_view_free(&s->view);
 	s->view = imap_view_new(mailbox_id, name, readonly);
 	s->view->uid_validity = (uint32_t)imap_json_u64(resp, "uidValidity");
 	imap_view_apply(s, resp, false, NULL, &sync);
 	free(sync.fetch_uids);
 	json_object_put(resp);
+	imap_viewcache_put(s->srv, s->account_id, s->view);
 	return 0;
+}
+
+int imap_view_open(struct imap_session *s, const char *mailbox_id, const char *name,
+		   bool readonly, const char **error_r)
+{
+	int ret;
+
+	/* what the bus says from now on is not in the load */
+	__atomic_store_n(&s->changed, false, __ATOMIC_RELEASE);
+	imap_view_free(&s->view);
+	s->view = imap_viewcache_get(s->srv, s->account_id, mailbox_id, name, readonly);
+	ret = s->view != NULL ? imap_view_open_cached(s, error_r) : 0;
+	if (ret > 0)
+		return 0;
+	imap_view_free(&s->view);
+	return ret < 0 ? -1 : imap_view_open_full(s, mailbox_id, name, readonly, error_r);
 }
