@@ -20,6 +20,7 @@
 struct admin_api;
 struct config;
 struct dav_server;
+struct http_offload;
 struct jmap_server;
 struct jmap_upload;
 struct push_hub;
@@ -58,6 +59,8 @@ struct http_server {
 	/* push: EventSource and WebSocket clients, the WebSocket loop */
 	struct push_hub *push_hub;
 	struct push_ws *push_ws;
+	/* the workers of HTTP_ROUTE_OFFLOAD requests */
+	struct http_offload *offload;
 };
 
 /* One MHD daemon: one bind address of one listener. */
@@ -89,6 +92,9 @@ enum http_body {
  * problems; the admin API answers {"error", "details"}. */
 #define HTTP_ROUTE_CORS		0x01
 #define HTTP_ROUTE_API_ERRORS	0x02
+/* finish of a large request runs on a request worker (offload.c), not
+ * on the MHD thread that read it */
+#define HTTP_ROUTE_OFFLOAD	0x04
 
 struct http_request;
 
@@ -135,6 +141,10 @@ struct http_request {
 	/* streamed upload */
 	struct jmap_upload *upload;
 	bool upload_failed;
+	/* finish was handed to a request worker; offload_next links the
+	 * workers' queue */
+	bool offloaded;
+	struct http_request *offload_next;
 };
 
 /* ---- server.c ---- */
@@ -151,6 +161,19 @@ enum MHD_Result http_router_access(void *cls, struct MHD_Connection *conn, const
 				   void **req_cls);
 void http_router_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			   enum MHD_RequestTerminationCode toe);
+
+/* ---- offload.c ---- */
+/* Starts threads request workers. */
+int http_offload_start(struct http_server *srv, unsigned int threads, const char **error_r);
+/* From the access handler once the body is in: suspends the connection
+ * and queues the request for a worker, which runs the route's finish
+ * and resumes the connection. false (nothing done) when the route is
+ * not HTTP_ROUTE_OFFLOAD, the body is small or the workers are
+ * stopping. */
+bool http_offload_submit(struct http_request *req);
+/* Lets the workers answer what is queued, then ends them; before the
+ * daemons stop. */
+void http_offload_stop(struct http_server *srv);
 
 /* ---- auth.c ---- */
 /* Checks the ban, the Basic credentials and the role the route needs.

@@ -20,10 +20,10 @@
 static const struct http_route http_routes[] = {
 	{ "/.well-known/jmap", false, HTTP_JMAP_METHODS_GET, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
 	  HTTP_BODY_NONE, NULL, NULL, http_wellknown_jmap_finish },
-	{ "/jmap", false, HTTP_JMAP_METHODS_POST, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
-	  HTTP_BODY_JMAP, NULL, NULL, http_jmap_api_finish },
-	{ "/jmap/", false, HTTP_JMAP_METHODS_POST, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
-	  HTTP_BODY_JMAP, NULL, NULL, http_jmap_api_finish },
+	{ "/jmap", false, HTTP_JMAP_METHODS_POST, HTTP_AUTH_USER,
+	  HTTP_ROUTE_CORS | HTTP_ROUTE_OFFLOAD, HTTP_BODY_JMAP, NULL, NULL, http_jmap_api_finish },
+	{ "/jmap/", false, HTTP_JMAP_METHODS_POST, HTTP_AUTH_USER,
+	  HTTP_ROUTE_CORS | HTTP_ROUTE_OFFLOAD, HTTP_BODY_JMAP, NULL, NULL, http_jmap_api_finish },
 	{ "/jmap/upload/", true, HTTP_JMAP_METHODS_POST, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
 	  HTTP_BODY_STREAM, http_jmap_upload_begin, http_jmap_upload_data,
 	  http_jmap_upload_finish },
@@ -238,8 +238,12 @@ enum MHD_Result http_router_access(void *cls, struct MHD_Connection *conn, const
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (!req->responded)
+	/* an offloaded request comes back here answered */
+	if (!req->responded && !req->offloaded) {
+		if (http_offload_submit(req))
+			return MHD_YES;
 		req->route->finish(req);
+	}
 	http_request_flush(req);
 	return req->failed ? MHD_NO : MHD_YES;
 }

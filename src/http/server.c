@@ -310,7 +310,8 @@ int http_server_start(const struct config *cfg, const char *cert_path,
 	atomic_init(&srv->open_connections, 0);
 	atomic_init(&srv->last_refusal_log_ms, 0);
 	http_settings_read(srv, cfg, &set);
-	if (http_push_start(srv, cfg, error_r) < 0) {
+	if (http_offload_start(srv, set.threads, error_r) < 0 ||
+	    http_push_start(srv, cfg, error_r) < 0) {
 		http_server_stop(&srv);
 		return -1;
 	}
@@ -356,6 +357,8 @@ void http_server_stop(struct http_server **_srv)
 	/* push connections would hold the drain: they end first */
 	http_push_stop(srv);
 	http_server_drain(srv);
+	/* suspended requests are resumed before their daemon stops */
+	http_offload_stop(srv);
 	for (size_t i = 0; i < srv->daemon_count; i++) {
 		http_daemon_free(&srv->daemons[i]);
 		/* closed only now: a pool thread may still have used it */

@@ -240,7 +240,7 @@ json_object *jmap_blob_account_capability(const struct jmap_server *srv, uint32_
 
 static const struct jmap_method blob_methods[] = {
 	{ "Blob/upload", JMAP_CAP_BLOB, jmap_blob_upload, NULL,
-	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, NULL },
+	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, blob_upload_prepare },
 	{ "Blob/get", JMAP_CAP_BLOB, jmap_blob_get, NULL, JMAP_METHOD_ACCOUNT, NULL },
 	{ "Blob/lookup", JMAP_CAP_BLOB, jmap_blob_lookup, NULL, JMAP_METHOD_ACCOUNT, NULL },
 	{ NULL, NULL, NULL, NULL, 0, NULL },

@@ -1,6 +1,7 @@
 #ifndef TERN_JMAP_BLOB_METHODS_H
 #define TERN_JMAP_BLOB_METHODS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -8,7 +9,8 @@
 
 /* What the Blob methods (RFC 9404) share. blob_methods.c holds the type,
  * the capability, Blob/lookup and the reading of blob ranges;
- * blob_upload.c Blob/upload; blob_get.c Blob/get. */
+ * blob_upload.c Blob/upload, blob_upload_prepare.c its prepare hook;
+ * blob_get.c Blob/get. */
 
 /* Data sources one Blob/upload creation may join. */
 #define BLOB_MAX_DATA_SOURCES 64
@@ -26,6 +28,15 @@ int blob_read_range(struct store_account *acct, const char *blob_id, uint64_t of
 		    size_t len, void **data_r);
 
 int jmap_blob_upload(struct jmap_call *call);
+/* jmap_prepare_fn of Blob/upload (blob_upload_prepare.c): writes the
+ * inline data of each creation to a temporary blob file, in the order
+ * of "create". */
+void blob_upload_prepare(struct jmap_call *call);
+/* Hands over the file staged for the next creation, if it is creation
+ * id cid: true with the writer (closed, to finish or abort) and the
+ * size of its data; false if the caller must write the data itself. */
+bool blob_upload_prepared_take(struct jmap_call *call, const char *cid,
+			       struct store_blob_writer **writer_r, uint64_t *size_r);
 int jmap_blob_get(struct jmap_call *call);
 
 #endif

@@ -226,6 +226,29 @@ static int upload_write(struct upload_blob *up, json_object *data, json_object *
 	return 0;
 }
 
+/* The creation's data in a new blob file: the one the prepare hook
+ * wrote, or written now. */
+static int upload_stage(struct upload_blob *up, const char *cid, json_object *obj,
+			json_object **error_r)
+{
+	const char *error;
+
+	if (blob_upload_prepared_take(up->call, cid, &up->writer, &up->size)) {
+		if (up->size <= up->budget)
+			return 0;
+		store_blob_write_abort(&up->writer);
+		*error_r = upload_too_large(up);
+		return -1;
+	}
+	if (store_blob_write_begin(up->call->acct, &up->writer, &error) < 0)
+		return jmap_call_error(up->call, "serverFail", "blob upload: %s", error);
+	if (upload_write(up, json_object_object_get(obj, "data"), error_r) < 0) {
+		store_blob_write_abort(&up->writer);
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0 and *created_r, or -1 with a SetError (or, NULL, after a
  * method error). */
 static int upload_one(struct jmap_call *call, const char *cid, json_object *obj,
@@ -241,14 +264,8 @@ static int upload_one(struct jmap_call *call, const char *cid, json_object *obj,
 		*error_r = upload_invalid("data", "Not an upload object");
 		return -1;
 	}
-	if (upload_check(obj, &type, error_r) < 0)
+	if (upload_check(obj, &type, error_r) < 0 || upload_stage(&up, cid, obj, error_r) < 0)
 		return -1;
-	if (store_blob_write_begin(call->acct, &up.writer, &error) < 0)
-		return jmap_call_error(call, "serverFail", "blob upload: %s", error);
-	if (upload_write(&up, json_object_object_get(obj, "data"), error_r) < 0) {
-		store_blob_write_abort(&up.writer);
-		return -1;
-	}
 	if (store_blob_write_finish(&up.writer, blob_id, &size, &error) < 0)
 		return jmap_call_error(call, "serverFail", "blob upload: %s", error);
 	*budget -= size;

@@ -87,10 +87,11 @@ typedef int jmap_method_fn(struct jmap_call *call);
  * before the write transaction so that requests of one account do not
  * queue behind it. It runs with call->acct open and no transaction: its
  * reads see committed data, which may change before the handler runs.
- * It reports nothing and never writes: it only leaves results in
- * call->prepared, and the handler must check that they still hold and
- * redo whatever is missing, so that a call answers the same with or
- * without them. */
+ * It reports nothing and never writes to the account (temporary blob
+ * files it stages are placed by the handler or removed by
+ * prepared_free): it only leaves results in call->prepared, and the
+ * handler must check that they still hold and redo whatever is missing,
+ * so that a call answers the same with or without them. */
 typedef void jmap_prepare_fn(struct jmap_call *call);
 
 enum jmap_method_flags {

@@ -111,8 +111,11 @@ static char *email_sort_key(const char *s)
 }
 
 static void email_fill(struct store_email *e, const struct email_new *in,
-		       const struct mail_summary *sum, json_object *model)
+		       const struct email_parsed *parsed)
 {
+	const struct mail_summary *sum = &parsed->summary;
+	json_object *model = parsed->model;
+
 	snprintf(e->blob_id, sizeof(e->blob_id), "%s", in->blob_id);
 	e->size = in->len;
 	e->received_at = in->received_at != 0 ? in->received_at : email_received_date(model);
@@ -129,7 +132,7 @@ static void email_fill(struct store_email *e, const struct email_new *in,
 	e->to_sort = email_sort_key(sum->to_sort);
 	e->preview = sum->preview;
 	e->has_attachment = sum->has_attachment;
-	e->model = email_model_text(model);
+	e->model = parsed->model_text;
 	e->mailbox_count = in->mailbox_count;
 	e->mailboxes = xcalloc(in->mailbox_count, sizeof(*e->mailboxes));
 	for (size_t i = 0; i < in->mailbox_count; i++)
@@ -144,7 +147,6 @@ static void email_fill_free(struct store_email *e)
 	free(e->subject);
 	free(e->from_sort);
 	free(e->to_sort);
-	free(e->model);
 	free(e->mailboxes);
 }
 
@@ -177,6 +179,7 @@ void email_parsed_init(struct email_parsed *parsed_r, const void *raw, size_t le
 	mail_limits_default(&limits);
 	msg = mail_message_parse(raw, len, &limits);
 	parsed_r->model = mail_message_model(msg);
+	parsed_r->model_text = email_model_text(parsed_r->model);
 	mail_message_summary(msg, &parsed_r->summary);
 	mail_message_search_text(msg, &parsed_r->text);
 	mail_message_free(&msg);
@@ -186,6 +189,8 @@ void email_parsed_clear(struct email_parsed *parsed)
 {
 	json_object_put(parsed->model);
 	parsed->model = NULL;
+	free(parsed->model_text);
+	parsed->model_text = NULL;
 	mail_summary_clear(&parsed->summary);
 	mail_search_text_clear(&parsed->text);
 }
@@ -198,7 +203,7 @@ static int email_create_parsed(struct jmap_call *call, const struct email_new *i
 	const char *error;
 	int ret;
 
-	email_fill(&e, in, &parsed->summary, parsed->model);
+	email_fill(&e, in, parsed);
 	ret = store_email_create(call->acct, &e, &(struct store_email_text){
 		text->subject, text->from, text->to, text->cc, text->bcc, text->body,
 		text->attachments, text->headers }, &error);

@@ -125,6 +125,7 @@ struct email_new {
  * computed ahead of the write transaction (Email/import's prepare). */
 struct email_parsed {
 	json_object *model;
+	char *model_text;	/* email_model_text() of model */
 	struct mail_summary summary;
 	struct mail_search_text text;
 };

@@ -224,6 +224,10 @@ int store_blob_write_begin(struct store_account *acct, struct store_blob_writer 
 			   const char **error_r);
 int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
 		     const char **error_r);
+/* Ends the data early (later writes fail and change nothing): the file
+ * is closed so that a writer waiting for its finish holds no descriptor.
+ * Needs no transaction. */
+int store_blob_write_close(struct store_blob_writer *w, const char **error_r);
 /* fsyncs and renames the file into place and records the blob in the
  * account (with no references yet, expiring after the upload TTL unless
  * referenced). Frees the writer in every case. */

@@ -82,6 +82,7 @@ static void store_account_close(struct store_account *acct)
 	store_account_unlink(acct);
 	store_txn_rollback(acct);
 	store_db_close(&acct->db);
+	store_writer_unref(acct->store, &acct->writer);
 	free(acct->blob_pending);
 	store_fts_discard(acct);
 	free(acct->dir);
@@ -175,12 +176,15 @@ static int store_account_connect(struct store *store, struct store_thread *t,
 	ret = store_account_prepare_dir(store, account_id, acct->dir, error_r);
 	if (ret == 0)
 		ret = store_db_open(&acct->db, path, &store_account_migrations, error_r);
+	if (ret == 0)
+		store_db_checkpoint_later(&acct->db);
 	free(path);
 	if (ret < 0) {
 		free(acct->dir);
 		free(acct);
 		return -1;
 	}
+	acct->writer = store_writer_ref(store, account_id);
 	store_account_push_front(t, acct);
 	*acct_r = acct;
 	return 0;

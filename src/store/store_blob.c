@@ -86,6 +86,10 @@ int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
 	const uint8_t *p = data;
 	ssize_t n;
 
+	if (w->fd < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob write", "the writer is closed");
+		return -1;
+	}
 	sha256_update(w->sha, data, len);
 	w->size += len;
 	while (len > 0) {
@@ -233,12 +237,22 @@ static int store_blob_record(struct store_account *acct, const char *blob_id, ui
 	return store_db_run(&acct->db, stmt, "blob record", error_r);
 }
 
-/* Closes the file, first syncing it unless a sync at commit will. */
+/* Closes the file, first syncing it unless a sync at commit will; a
+ * file closed early is opened again to be synced. */
 static int store_blob_close(struct store_blob_writer *w, bool sync, const char **error_r)
 {
-	int ret = sync ? fsync(w->fd) : 0;
-	int saved_errno = errno;
+	int ret, saved_errno;
 
+	if (w->fd < 0 && sync)
+		w->fd = open(w->tmp_path, O_RDONLY | O_CLOEXEC);
+	if (w->fd < 0 && sync) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob fsync", strerror(errno));
+		return -1;
+	}
+	if (w->fd < 0)
+		return 0;
+	ret = sync ? fsync(w->fd) : 0;
+	saved_errno = errno;
 	if (close(w->fd) < 0 && ret == 0) {
 		ret = -1;
 		saved_errno = errno;
@@ -247,6 +261,11 @@ static int store_blob_close(struct store_blob_writer *w, bool sync, const char *
 	if (ret < 0)
 		*error_r = store_fail(STORE_ERR_INTERNAL, "blob fsync", strerror(saved_errno));
 	return ret;
+}
+
+int store_blob_write_close(struct store_blob_writer *w, const char **error_r)
+{
+	return store_blob_close(w, false, error_r);
 }
 
 /* Inside the caller's write transaction (a batch of messages), the

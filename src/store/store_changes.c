@@ -7,14 +7,27 @@
 #include "core/log.h"
 #include "store/store_private.h"
 
+static void store_txn_writer_release(struct store_account *acct)
+{
+	if (!acct->writer_held)
+		return;
+	acct->writer_held = false;
+	store_writer_unlock(acct->writer);
+}
+
 int store_txn_begin(struct store_account *acct, bool write, const char **error_r)
 {
 	if (acct->txn != STORE_TXN_NONE) {
 		*error_r = store_fail(STORE_ERR_INTERNAL, "begin", "a transaction is already open");
 		return -1;
 	}
-	if (store_db_begin(&acct->db, write, error_r) < 0)
+	if (write && store_writer_lock(acct->writer, error_r) < 0)
 		return -1;
+	acct->writer_held = write;
+	if (store_db_begin(&acct->db, write, error_r) < 0) {
+		store_txn_writer_release(acct);
+		return -1;
+	}
 	acct->txn = write ? STORE_TXN_WRITE : STORE_TXN_READ;
 	acct->txn_broken = false;
 	return 0;
@@ -27,17 +40,8 @@ void store_txn_break(struct store_account *acct)
 
 /* The queued full-text rows are indexed, and the blob files of the
  * transaction made durable, before the rows that name them commit. */
-int store_txn_commit(struct store_account *acct, const char **error_r)
+static int store_txn_commit_locked(struct store_account *acct, const char **error_r)
 {
-	if (acct->txn == STORE_TXN_NONE) {
-		*error_r = store_fail(STORE_ERR_INTERNAL, "commit", "no transaction is open");
-		return -1;
-	}
-	if (acct->txn_broken) {
-		*error_r = store_fail(STORE_ERR_INTERNAL, "commit", "a write of the transaction failed");
-		store_txn_rollback(acct);
-		return -1;
-	}
 	if (store_fts_flush(acct, error_r) < 0 || store_blob_sync_pending(acct, error_r) < 0) {
 		store_txn_rollback(acct);
 		return -1;
@@ -51,6 +55,28 @@ int store_txn_commit(struct store_account *acct, const char **error_r)
 	return 0;
 }
 
+/* The checkpoint runs once the next writer may start: it copies what
+ * is committed while the next transaction is written. */
+int store_txn_commit(struct store_account *acct, const char **error_r)
+{
+	int ret;
+
+	if (acct->txn == STORE_TXN_NONE) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "commit", "no transaction is open");
+		return -1;
+	}
+	if (acct->txn_broken) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "commit", "a write of the transaction failed");
+		store_txn_rollback(acct);
+		return -1;
+	}
+	ret = store_txn_commit_locked(acct, error_r);
+	store_txn_writer_release(acct);
+	if (ret == 0)
+		store_db_checkpoint_due(&acct->db);
+	return ret;
+}
+
 void store_txn_rollback(struct store_account *acct)
 {
 	if (acct->txn == STORE_TXN_NONE)
@@ -59,6 +85,7 @@ void store_txn_rollback(struct store_account *acct)
 	store_db_rollback(&acct->db);
 	store_fts_discard(acct);
 	store_blob_drop_pending(acct);
+	store_txn_writer_release(acct);
 }
 
 int store_txn_require_write(struct store_account *acct, const char *what,

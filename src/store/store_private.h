@@ -13,6 +13,11 @@
 #define STORE_DIR_MODE 0700
 #define STORE_FILE_MODE 0600
 #define STORE_BUSY_TIMEOUT_MS 5000
+/* WAL pages that make the committer checkpoint: four times SQLite's
+ * default, so that a page a batch import rewrites in every transaction
+ * (tree interiors, counters, the full-text structure) is copied to the
+ * database once per checkpoint rather than once per transaction. */
+#define STORE_WAL_CHECKPOINT_PAGES 4000
 /* Idle account connections a thread keeps open. */
 #define STORE_ACCOUNT_CACHE_SIZE 8
 #define STORE_TRASH_PREFIX ".trash-"
@@ -42,6 +47,9 @@ struct store_db {
 	struct store_stmt_slot *stmts;
 	size_t stmt_count;
 	size_t stmt_cap;
+	/* Pages in the WAL after this connection's last commit, when it
+	 * checkpoints through store_db_checkpoint_due() (else 0). */
+	int wal_pages;
 };
 
 enum store_txn {
@@ -52,6 +60,7 @@ enum store_txn {
 
 struct store_thread;
 struct store_fts_pending;
+struct store_writer;
 
 struct store_account {
 	struct store *store;
@@ -62,6 +71,10 @@ struct store_account {
 	bool dead;				/* the account was deleted */
 	enum store_txn txn;
 	bool txn_broken;			/* a write failed half way: no commit */
+	/* The account's in-process writer lock (store_writer.c), held from
+	 * the start of a write transaction to its end. */
+	struct store_writer *writer;
+	bool writer_held;
 	struct store_db db;
 	char *dir;
 	/* Blob files placed in the open write transaction and not yet
@@ -98,6 +111,8 @@ struct store {
 	size_t deleted_cap;
 	/* Bumped after each account deletion, read without the lock. */
 	atomic_uint_fast64_t delete_gen;
+	/* Guarded by mutex: the writer locks of accounts with open handles. */
+	struct store_writer *writers;
 };
 
 /* ---- errors (store_db.c) ---- */
@@ -165,6 +180,12 @@ int store_db_strings(struct store_db *db, sqlite3_stmt *stmt, const char *what,
 /* Runs sql (no parameters, rows ignored) without caching it. */
 int store_db_exec(struct store_db *db, const char *sql, const char **error_r);
 int store_db_begin(struct store_db *db, bool write, const char **error_r);
+/* The connection stops checkpointing inside COMMIT (where a writer lock
+ * may still be held); store_db_checkpoint_due() does it instead. */
+void store_db_checkpoint_later(struct store_db *db);
+/* A passive checkpoint when the WAL has grown past its bound since the
+ * last one; a failure only leaves it for the next commit. */
+void store_db_checkpoint_due(struct store_db *db);
 int store_db_commit(struct store_db *db, const char **error_r);
 void store_db_rollback(struct store_db *db);
 /* Binds value at col, or NULL when value is NULL. */
@@ -189,6 +210,17 @@ bool store_account_is_deleted(struct store *store, uint32_t account_id);
 /* Removes leftovers of interrupted deletions under accounts/. */
 void store_accounts_sweep(struct store *store);
 void store_thread_close_accounts(struct store_thread *t);
+
+/* ---- one writer per account (store_writer.c) ---- */
+
+/* The writer lock of an account, shared by every handle of it in this
+ * process; each handle takes a reference and drops it when it closes. */
+struct store_writer *store_writer_ref(struct store *store, uint32_t account_id);
+void store_writer_unref(struct store *store, struct store_writer **w);
+/* Waits for the account's other writers in this process to finish, up
+ * to the busy timeout (then STORE_ERR_BUSY). 0 or -1. */
+int store_writer_lock(struct store_writer *w, const char **error_r);
+void store_writer_unlock(struct store_writer *w);
 
 /* ---- principals (store_principal.c) ---- */
 

@@ -97,6 +97,28 @@ def test_upload_errors(account):
     assert not out.get("created")
 
 
+def test_upload_staged_and_unstaged_in_one_call(account):
+    """Blob/upload writes plain inline data before its transaction and
+    the rest inside it: a call that mixes them answers as if each were
+    written in turn, and leaves no temporary file behind."""
+    out = blob_upload(account, {
+        "a": {"data": [{"data:asText": "first"}]},
+        "ref": {"data": [{"blobId": "#a", "offset": 1, "length": 3}, {"data:asText": "!"}]},
+        "bad": {"data": [{"data:asText": "x"}], "kind": "unknown"},
+        "bin": {"data": [{"data:asBase64": b64(b"\x00\x01binary")}, {"data:asText": "+text"}]},
+        "same": {"data": [{"data:asText": "fir"}, {"data:asText": "st"}]},
+    })
+    made = out["created"]
+    assert download(account, made["a"]["id"]) == b"first"
+    assert download(account, made["ref"]["id"]) == b"irs!"
+    assert download(account, made["bin"]["id"]) == b"\x00\x01binary+text"
+    assert made["bin"]["size"] == 13
+    assert made["same"]["id"] == made["a"]["id"]
+    assert out["notCreated"]["bad"]["type"] == "invalidProperties"
+    tmp = account.srv.data / "accounts" / account.id[1:] / "tmp"
+    assert list(tmp.iterdir()) == []
+
+
 def test_get_data_forms_and_digests(account):
     text = "Grüße\n".encode()
     binary = bytes([0, 255, 254, 1, 128])

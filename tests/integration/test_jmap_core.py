@@ -581,6 +581,31 @@ def test_parallel_requests(server, account):
     assert results == [(i, 6) for i in range(64)]
 
 
+def test_parallel_large_requests(server, account):
+    """Requests with large bodies are answered by request workers rather
+    than by the thread that read them; parallel ones all get their own
+    answers, and small ones in between still go through."""
+    pad = "x" * (200 * 1024)
+
+    def work(i):
+        client = server.jmap(account.name, account.password)
+        got = []
+        for j in range(4):
+            calls = [["Core/echo", {"i": i, "j": j, "pad": pad}, "e"],
+                     ["Mailbox/get", {"accountId": account.id, "ids": None}, "g"]]
+            out = client.request(calls if j % 2 == 0 else calls[1:])
+            answers = out["methodResponses"]
+            if j % 2 == 0:
+                assert answers[0][1]["pad"] == pad
+                got.append((answers[0][1]["i"], answers[0][1]["j"]))
+            assert len(answers[-1][1]["list"]) == 6
+        return got
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(work, range(12)))
+    assert results == [[(i, 0), (i, 2)] for i in range(12)]
+
+
 # ---------------------------------------------------------------- a real client
 
 def _node_ready():

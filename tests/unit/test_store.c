@@ -3,6 +3,7 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -78,6 +80,24 @@ static int user_version(const char *path)
 	return version;
 }
 
+/* The value of an FTS5 option of the account's full-text index, or -1. */
+static int fts_option(const char *path, const char *key)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int value = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT v FROM email_fts_config WHERE k = ?1", -1,
+					    &stmt, NULL), SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		value = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return value;
+}
+
 static bool path_exists(const char *path)
 {
 	struct stat st;
@@ -129,6 +149,9 @@ static void test_open_migrations(void **state)
 	assert_null(acct);
 	acct_db = xasprintf("%s/accounts/7/account.db", f->dir);
 	assert_true(user_version(acct_db) >= 1);
+	/* batches are indexed as one segment, merged eight at a time */
+	assert_int_equal(fts_option(acct_db, "hashsize"), 8 * 1024 * 1024);
+	assert_int_equal(fts_option(acct_db, "automerge"), 8);
 	free(acct_db);
 	free(sys);
 }
@@ -913,6 +936,138 @@ static void test_threads_same_account(void **state)
 	store_account_release(&acct);
 }
 
+struct waiter_arg {
+	struct store *store;
+	atomic_int holder_done;
+	uint64_t seen_modseq;
+	int ret;
+};
+
+/* Starts a write transaction while the test thread holds one. */
+static void *waiter_thread(void *p)
+{
+	struct waiter_arg *arg = p;
+	struct store_account *acct;
+	const char *error;
+
+	assert_int_equal(store_account_open(arg->store, 24, &acct, &error), 0);
+	arg->ret = store_txn_begin(acct, true, &error);
+	/* it may only start once the holder has committed */
+	assert_int_equal(atomic_load(&arg->holder_done), 1);
+	arg->seen_modseq = store_modseq_current(acct);
+	if (arg->ret == 0)
+		assert_int_equal(store_txn_commit(acct, &error), 0);
+	store_account_release(&acct);
+	return NULL;
+}
+
+/* A second writer of the account in this process waits for the first
+ * to end, then starts at once and sees its commit. */
+static void test_writer_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct waiter_arg arg = { .store = f->store };
+	const struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct store_account *acct;
+	struct store_mailbox mb = { .name = "held" };
+	const char *error;
+	pthread_t thread;
+
+	atomic_init(&arg.holder_done, 0);
+	assert_int_equal(store_account_open(f->store, 24, &acct, &error), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_create(acct, &mb, &error), 0);
+	assert_int_equal(pthread_create(&thread, NULL, waiter_thread, &arg), 0);
+	nanosleep(&pause, NULL);
+	atomic_store(&arg.holder_done, 1);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(arg.ret, 0);
+	assert_int_equal(arg.seen_modseq, store_modseq_current(acct));
+	/* a rolled back writer lets the next one in too */
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	store_txn_rollback(acct);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	store_account_release(&acct);
+}
+
+/* Many commits keep the WAL bounded: each committer checkpoints once
+ * the log has grown past its bound. */
+static void test_wal_checkpointed(void **state)
+{
+	struct fixture *f = *state;
+	char *data = xmalloc(64 * 1024 + 1), *wal;
+	struct store_account *acct;
+	char id[STORE_BLOB_ID_LEN + 1];
+	const char *error;
+	struct stat st;
+
+	assert_int_equal(store_account_open(f->store, 25, &acct, &error), 0);
+	for (int i = 0; i < 400; i++) {
+		struct store_mailbox mb = { .name = data };
+
+		memset(data, 'a' + i % 26, 64 * 1024);
+		snprintf(data, 16, "box%d-", i);
+		data[64 * 1024] = '\0';
+		assert_int_equal(store_txn_begin(acct, true, &error), 0);
+		assert_int_equal(store_mailbox_create(acct, &mb, &error), 0);
+		assert_int_equal(store_txn_commit(acct, &error), 0);
+	}
+	blob_put(acct, "after the writes", id);
+	wal = xasprintf("%s/accounts/25/account.db-wal", f->dir);
+	assert_int_equal(stat(wal, &st), 0);
+	/* 400 x 64 KB went through it; without checkpoints it would hold
+	 * them all */
+	assert_true(st.st_size < 20 * 1024 * 1024);
+	free(wal);
+	free(data);
+	store_account_release(&acct);
+}
+
+/* A writer closed early (to hold no descriptor) still finishes, in a
+ * transaction or, synced by path, outside one. */
+static void test_blob_write_close(void **state)
+{
+	struct fixture *f = *state;
+	static const char data[] = "staged before the transaction";
+	struct store_account *acct;
+	struct store_blob_writer *w;
+	char id[STORE_BLOB_ID_LEN + 1], expect[STORE_BLOB_ID_LEN + 1], buf[64];
+	uint64_t size;
+	const char *error;
+	int fd, found;
+
+	assert_int_equal(store_account_open(f->store, 26, &acct, &error), 0);
+	assert_int_equal(store_blob_write_begin(acct, &w, &error), 0);
+	assert_int_equal(store_blob_write(w, data, strlen(data), &error), 0);
+	assert_int_equal(store_blob_write_close(w, &error), 0);
+	assert_int_equal(store_blob_write(w, "more", 4, &error), -1);
+	assert_int_equal(store_blob_write_finish(&w, id, &size, &error), 0);
+	assert_int_equal(size, strlen(data));
+	fd = store_blob_open(acct, id, &found);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), strlen(data));
+	assert_memory_equal(buf, data, strlen(data));
+	close(fd);
+
+	assert_int_equal(store_blob_write_begin(acct, &w, &error), 0);
+	assert_int_equal(store_blob_write(w, "other content", 13, &error), 0);
+	assert_int_equal(store_blob_write_close(w, &error), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_blob_write_finish(&w, expect, &size, &error), 0);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(store_blob_stat(acct, expect, &size), 1);
+	assert_int_equal(size, 13);
+
+	/* closed, then aborted: nothing is left */
+	assert_int_equal(store_blob_write_begin(acct, &w, &error), 0);
+	assert_int_equal(store_blob_write_close(w, &error), 0);
+	store_blob_write_abort(&w);
+	assert_null(w);
+	store_account_release(&acct);
+}
+
 struct opener_arg {
 	struct store *store;
 	uint32_t account;
@@ -1011,6 +1166,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob_abort_and_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_same_account, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_checkpointed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_write_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_other_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_leftovers, setup, teardown),
 	};
