@@ -397,6 +397,98 @@ def test_search_errors(searchable):
     assert searchable.noop()[0] == "OK"
 
 
+# ---------------------------------------------------------------- SEARCHRES
+
+
+def fetched_uids(imap, command):
+    """The UIDs in the untagged FETCH responses of command."""
+    return [int(re.search(rb"UID (\d+)", u).group(1)) for u in ok(imap, command)
+            if re.match(rb"\d+ FETCH", u)]
+
+
+def test_searchres_save_then_use(searchable, acct):
+    # SAVE alone answers no ESEARCH
+    assert ok(searchable, "SEARCH RETURN (SAVE) UNSEEN") == []
+    assert fetched_uids(searchable, "FETCH $ (UID)") == [2, 3]
+    assert fetched_uids(searchable, "UID FETCH $ (FLAGS)") == [2, 3]
+    ok(searchable, "UID STORE $ +FLAGS.SILENT (\\Answered)")
+    assert numbers(ok(searchable, "SEARCH ANSWERED")[0], b"SEARCH") == [2, 3]
+    ok(searchable, "STORE $ -FLAGS.SILENT (\\Answered)")
+    assert numbers(ok(searchable, "SEARCH ANSWERED")[0], b"SEARCH") == []
+    # "$" as a search key, alone, with UID, ANDed and ORed
+    assert numbers(ok(searchable, "SEARCH $ FLAGGED")[0], b"SEARCH") == [2]
+    assert numbers(ok(searchable, "UID SEARCH UID $ SMALLER 2000")[0], b"SEARCH") == [3]
+    assert numbers(ok(searchable, "SEARCH OR $ 1")[0], b"SEARCH") == [1, 2, 3]
+    assert numbers(ok(searchable, "SEARCH NOT $")[0], b"SEARCH") == [1]
+    status, text, _ = raw(searchable, "COPY $ Archive")
+    assert status == "OK" and re.search(r"\[COPYUID \d+ 2:3 \d+:\d+\]", text), text
+    assert tern_mail.mailbox_counts(acct, tern_mail.mailbox(acct, "archive"))["totalEmails"] == 2
+    # SAVE with ALL answers as usual and saves everything found
+    untagged = ok(searchable, "UID SEARCH RETURN (ALL SAVE) SEEN")
+    assert untagged[0].endswith(b"UID ALL 1"), untagged
+    assert fetched_uids(searchable, "FETCH $ (UID)") == [1]
+    for bad in ("FETCH $,1 (UID)", "FETCH $:2 (UID)", "SEARCH $:2", "SEARCH UID $,1"):
+        assert raw(searchable, bad)[0] == "BAD", bad
+
+
+def test_searchres_min_max(searchable):
+    untagged = ok(searchable, "SEARCH RETURN (SAVE MIN) UNSEEN")
+    assert re.fullmatch(rb'ESEARCH \(TAG "[^"]+"\) MIN 2', untagged[0]), untagged
+    assert fetched_uids(searchable, "FETCH $ (UID)") == [2]
+    untagged = ok(searchable, "SEARCH RETURN (MAX SAVE MIN) ALL")
+    assert untagged[0].endswith(b"MIN 1 MAX 3"), untagged
+    assert fetched_uids(searchable, "FETCH $ (UID)") == [1, 3]
+    ok(searchable, "SEARCH RETURN (SAVE MAX) ALL")
+    assert fetched_uids(searchable, "FETCH $ (UID)") == [3]
+    # one match: MIN and MAX are the same message
+    ok(searchable, "SEARCH RETURN (SAVE MIN MAX) SEEN")
+    assert fetched_uids(searchable, "FETCH $ (UID)") == [1]
+    # with COUNT (or ALL), "$" holds every match
+    untagged = ok(searchable, "SEARCH RETURN (MAX SAVE MIN COUNT) ALL")
+    assert untagged[0].endswith(b"MIN 1 MAX 3 COUNT 3"), untagged
+    assert fetched_uids(searchable, "FETCH $ (UID)") == [1, 2, 3]
+    # nothing found: "$" is empty, which is no error
+    ok(searchable, "SEARCH RETURN (SAVE MIN) DELETED")
+    assert fetched_uids(searchable, "FETCH $ (UID)") == []
+    assert ok(searchable, "UID STORE $ +FLAGS (\\Seen)") == []
+
+
+def test_searchres_after_expunge(imap):
+    fill(imap, 4)
+    tern_imap.select(imap)
+    ok(imap, "UID SEARCH RETURN (SAVE) 2:4")
+    ok(imap, "STORE 3 +FLAGS.SILENT (\\Deleted)")
+    assert expunged(ok(imap, "EXPUNGE")) == 1
+    # the expunged message left "$"; the others keep their place in it
+    assert fetched_uids(imap, "FETCH $ (UID)") == [2, 4]
+    assert numbers(ok(imap, "SEARCH $")[0], b"SEARCH") == [2, 3]
+    ok(imap, "UID STORE 4 +FLAGS.SILENT (\\Deleted)")
+    assert ok(imap, "UID EXPUNGE $") == [b"3 EXPUNGE"]
+    assert fetched_uids(imap, "UID FETCH $ (UID)") == [2]
+
+
+def test_searchres_errors_and_reset(imap):
+    fill(imap, 2)
+    tern_imap.select(imap)
+    # before any SAVE "$" is empty
+    assert fetched_uids(imap, "FETCH $ (UID)") == []
+    ok(imap, "SEARCH RETURN (SAVE) ALL")
+    # BAD leaves "$" alone; a search without SAVE does not touch it
+    assert raw(imap, "SEARCH RETURN (SAVE) FOO")[0] == "BAD"
+    ok(imap, "SEARCH RETURN (MIN) 2")
+    assert fetched_uids(imap, "FETCH $ (UID)") == [1, 2]
+    # NO with SAVE empties it
+    assert raw(imap, "SEARCH RETURN (SAVE) CHARSET KOI8-R ALL")[0] == "NO"
+    assert fetched_uids(imap, "FETCH $ (UID)") == []
+    # SELECT, EXAMINE and UNSELECT start afresh
+    for again in ("SELECT INBOX", "EXAMINE INBOX", "UNSELECT"):
+        ok(imap, "SEARCH RETURN (SAVE) ALL")
+        ok(imap, again)
+        if again == "UNSELECT":
+            ok(imap, "SELECT INBOX")
+        assert fetched_uids(imap, "FETCH $ (UID)") == [], again
+
+
 # ---------------------------------------------------------------- SORT and THREAD
 
 

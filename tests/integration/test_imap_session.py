@@ -65,6 +65,7 @@ def test_greeting_and_capabilities(server, acct):
     after = re.search(r"\[CAPABILITY ([^\]]+)\]", tagged).group(1).split()
     for cap in ("IDLE", "UIDPLUS", "MOVE", "CONDSTORE", "QRESYNC", "ENABLE", "ID", "NAMESPACE",
                 "LITERAL+", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SORT",
+                "SEARCHRES",
                 "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT", "UNSELECT", "SASL-IR", "QUOTA",
                 "STATUS=SIZE", "BINARY", "COMPRESS=DEFLATE", "UTF8=ACCEPT"):
         assert cap in after, cap

@@ -254,7 +254,7 @@ static void test_search_programs(void **state)
 		"ALL", "1:*", "UID 1,5:7", "NOT SEEN", "OR FLAGGED NEW", "FROM alice TO bob",
 		"CHARSET UTF-8 SUBJECT x", "LARGER 0 SMALLER 18446744073709551615", "BEFORE 1-Feb-1994",
 		"SENTON 31-Dec-1999", "KEYWORD $Label", "UNKEYWORD foo", "HEADER X-Spam yes",
-		"OR OR SEEN DELETED DRAFT",
+		"OR OR SEEN DELETED DRAFT", "$", "UID $", "OR $ 1:3", "NOT $ SEEN",
 	};
 	bool bad, modseq = false;
 
@@ -269,7 +269,7 @@ static void test_search_errors(void **state)
 {
 	static const char *const syntax[] = {
 		"", "FOO", "FROM", "OR SEEN", "NOT", "BEFORE 1-Foo-1994", "ON 32-Jan-2024",
-		"LARGER -1", "LARGER 18446744073709551616", "UID x", "$", "HEADER a:b x",
+		"LARGER -1", "LARGER 18446744073709551616", "UID x", "$:2", "$,1", "UID $:*", "HEADER a:b x",
 		"MODSEQ 9223372036854775808", "KEYWORD \\Bogus",
 	};
 	char deep[4096] = "";

@@ -120,9 +120,9 @@ void imap_cmd_expunge(struct imap_session *s, struct imap_cmd *cmd)
 		imap_cmd_bad(s, "Invalid arguments");
 		return;
 	}
-	if (cmd->uid && imap_seqset_parse(cmd->args[0].str,
-					  s->view->count > 0 ? s->view->msgs[s->view->count - 1].uid : 0,
-					  &uids) < 0) {
+	if (cmd->uid && imap_view_parse_uids(s->view, cmd->args[0].str,
+					     s->view->count > 0 ?
+					     s->view->msgs[s->view->count - 1].uid : 0, &uids) < 0) {
 		imap_cmd_bad(s, "Invalid UID set");
 		return;
 	}

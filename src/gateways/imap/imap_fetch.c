@@ -201,8 +201,8 @@ static int fetch_vanished(struct imap_session *s, const char *set_text, uint64_t
 	struct imap_seqset set;
 	char *list;
 
-	if (imap_seqset_parse(set_text, s->view->uid_next > 0 ? s->view->uid_next - 1 : 0,
-			      &set) < 0) {
+	if (imap_view_parse_uids(s->view, set_text,
+				 s->view->uid_next > 0 ? s->view->uid_next - 1 : 0, &set) < 0) {
 		json_object_put(args);
 		return 0;
 	}

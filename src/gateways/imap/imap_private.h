@@ -161,6 +161,11 @@ struct imap_view {
 	 * allowed during FETCH/STORE/SEARCH): still in msgs */
 	uint32_t *vanished;
 	size_t vanished_count;
+	/* the search result variable "$" (RFC 9051 §6.4.4.1): UIDs,
+	 * ascending, so that expunged messages drop out by themselves;
+	 * empty in a new view, as after SELECT, EXAMINE, UNSELECT, CLOSE */
+	uint32_t *saved;
+	size_t saved_count;
 };
 
 struct imap_session {
@@ -248,10 +253,18 @@ const char *imap_view_email_id(const struct imap_view *view, const struct imap_m
 /* Index of uid in view->msgs, or -1. */
 ssize_t imap_view_find_uid(const struct imap_view *view, uint32_t uid);
 /* The indexes of the messages a sequence set (uid false) or UID set
- * names, ascending; caller frees. Returns 0, or -1 when a sequence
+ * names, or "$" (the saved search result, in either), ascending;
+ * caller frees. Returns 0, or -1 when a sequence
  * number is past the last message (the caller answers BAD). */
 int imap_view_lookup(const struct imap_view *view, const char *set, bool uid,
 		     size_t **indexes_r, size_t *count_r);
+/* A UID set argument as ranges: "$" is the saved search result, else a
+ * sequence set where "*" stands for star. Returns 0 or -1 on bad syntax. */
+int imap_view_parse_uids(const struct imap_view *view, const char *set, uint32_t star,
+			 struct imap_seqset *set_r);
+/* Sets the search result variable to the messages at indexes[0..count)
+ * (ascending). */
+void imap_view_save_result(struct imap_view *view, const size_t *indexes, size_t count);
 
 #define IMAP_SYNC_EXPUNGE	(1u << 0)	/* EXPUNGE/VANISHED may be sent now */
 /* Brings the view up to date (Email/imapView since view->highest_modseq)

@@ -1,7 +1,8 @@
 /* SEARCH and UID SEARCH (RFC 9051 §6.4.4): RETURN options (RFC 4731
- * ESEARCH), the program (imap_search_program.c), then a SEARCH response,
- * or ESEARCH when options were given or IMAP4rev2 is enabled, with MODSEQ
- * when the program used it (RFC 7162 §3.1.5). */
+ * ESEARCH, and SAVE from RFC 5182 SEARCHRES), the program
+ * (imap_search_program.c), then a SEARCH response, or ESEARCH when
+ * options were given or IMAP4rev2 is enabled, with MODSEQ when the
+ * program used it (RFC 7162 §3.1.5). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,7 @@
 #define SEARCH_RETURN_MAX	(1u << 1)
 #define SEARCH_RETURN_ALL	(1u << 2)
 #define SEARCH_RETURN_COUNT	(1u << 3)
+#define SEARCH_RETURN_SAVE	(1u << 4)
 
 int imap_search_date_parse(const char *text, time_t *t_r)
 {
@@ -64,6 +66,8 @@ static int search_return_parse(const struct imap_cmd *cmd, unsigned *options_r, 
 			*options_r |= SEARCH_RETURN_ALL;
 		else if (imap_arg_atom_is(opt, "COUNT"))
 			*options_r |= SEARCH_RETURN_COUNT;
+		else if (imap_arg_atom_is(opt, "SAVE"))
+			*options_r |= SEARCH_RETURN_SAVE;
 		else
 			return -1;
 	}
@@ -131,6 +135,63 @@ static void search_write_esearch(struct evbuffer *out, const char *tag,
 	evbuffer_add(out, "\r\n", 2);
 }
 
+/* RFC 9051 §6.4.4.1: "$" becomes what was found, or only the MIN
+ * and/or MAX message when neither ALL nor COUNT was asked for. */
+static void search_save(struct imap_view *view, const size_t *indexes, size_t count,
+			unsigned options)
+{
+	size_t ends[2], n = 0;
+
+	if ((options & (SEARCH_RETURN_ALL | SEARCH_RETURN_COUNT)) != 0 ||
+	    (options & (SEARCH_RETURN_MIN | SEARCH_RETURN_MAX)) == 0 || count == 0) {
+		imap_view_save_result(view, indexes, count);
+		return;
+	}
+	if (options & SEARCH_RETURN_MIN)
+		ends[n++] = indexes[0];
+	if ((options & SEARCH_RETURN_MAX) && (n == 0 || count > 1))
+		ends[n++] = indexes[count - 1];
+	imap_view_save_result(view, ends, n);
+}
+
+/* The criteria, or NULL after answering: BAD leaves "$" alone, NO (a
+ * refused charset) empties it when SAVE was asked for. */
+static struct imap_search *search_parse(struct imap_session *s, const struct imap_cmd *cmd,
+					size_t pos, unsigned options)
+{
+	struct imap_search *search;
+	const char *error;
+	bool bad;
+
+	if (imap_search_parse(cmd->args + pos, cmd->count - pos, false, &search, &bad,
+			      &error) < 0) {
+		if (bad) {
+			imap_cmd_bad(s, "%s", error);
+			return NULL;
+		}
+		if (options & SEARCH_RETURN_SAVE)
+			imap_view_save_result(s->view, NULL, 0);
+		imap_cmd_done(s, "NO", "%s", error);
+		return NULL;
+	}
+	if (imap_search_uses_modseq(search))
+		imap_msgcmd_condstore_enable(s);
+	return search;
+}
+
+static void search_answer(struct imap_session *s, const struct imap_cmd *cmd,
+			  const struct search_result *r, unsigned options)
+{
+	unsigned shown = options & ~SEARCH_RETURN_SAVE;
+
+	/* SAVE alone answers nothing but the tagged OK */
+	if (options == 0 && !s->rev2)
+		search_write_plain(net_conn_output(s->conn), r);
+	else if (options == 0 || shown != 0)
+		search_write_esearch(net_conn_output(s->conn), cmd->tag, r,
+				     options == 0 ? SEARCH_RETURN_ALL : shown);
+}
+
 void imap_cmd_search(struct imap_session *s, struct imap_cmd *cmd)
 {
 	struct imap_search *search;
@@ -143,20 +204,20 @@ void imap_cmd_search(struct imap_session *s, struct imap_cmd *cmd)
 		imap_cmd_bad(s, "Unknown RETURN option");
 		return;
 	}
-	if ((search = imap_search_parse_cmd(s, cmd->args + pos, cmd->count - pos, false)) == NULL)
+	if ((search = search_parse(s, cmd, pos, options)) == NULL)
 		return;
 	r.modseq = imap_search_uses_modseq(search);
 	if (imap_search_run(s, search, &indexes, &r.count, &error_type) < 0) {
 		imap_search_free(&search);
+		if (options & SEARCH_RETURN_SAVE)
+			imap_view_save_result(s->view, NULL, 0);
 		imap_msgcmd_fail(s, "SEARCH", error_type);
 		return;
 	}
 	r.indexes = indexes;
-	if (options != 0 || s->rev2)
-		search_write_esearch(net_conn_output(s->conn), cmd->tag, &r,
-				     options != 0 ? options : SEARCH_RETURN_ALL);
-	else
-		search_write_plain(net_conn_output(s->conn), &r);
+	search_answer(s, cmd, &r, options);
+	if (options & SEARCH_RETURN_SAVE)
+		search_save(s->view, indexes, r.count, options);
 	free(indexes);
 	imap_search_free(&search);
 	imap_cmd_done(s, "OK", "Search completed");

@@ -17,7 +17,8 @@ enum search_node_kind {
 
 struct search_node {
 	enum search_node_kind kind;
-	char *text;		/* NODE_KEYWORD, NODE_SEQSET, NODE_UIDSET */
+	char *text;		/* NODE_KEYWORD, NODE_SEQSET, NODE_UIDSET ("$": the
+				 * saved result) */
 	uint64_t modseq;
 	json_object *cond;
 	struct search_node **children;

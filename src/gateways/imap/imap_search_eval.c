@@ -100,7 +100,7 @@ static uint64_t *search_eval_view(struct search_eval *e, const struct search_nod
 	if (node->kind == NODE_SEQSET)
 		imap_seqset_parse(node->text, (uint32_t)view->count, &set);
 	else if (node->kind == NODE_UIDSET)
-		imap_seqset_parse(node->text, search_last_uid(view), &set);
+		imap_view_parse_uids(view, node->text, search_last_uid(view), &set);
 	for (size_t i = 0; i < view->count && node->kind != NODE_ALL; i++) {
 		const struct imap_msg *msg = &view->msgs[i];
 		bool match = false;

@@ -333,9 +333,11 @@ static struct search_node *search_parse_set(struct search_parser *p, const char 
 	struct imap_seqset set;
 	struct search_node *node;
 
+	/* "$", the saved result, names messages by UID in either key */
 	if (strcmp(text, "$") == 0) {
-		search_fail(p, true, "Saved search results are not supported");
-		return NULL;
+		node = search_node_new(p, NODE_UIDSET);
+		node->text = xstrdup(text);
+		return node;
 	}
 	if (!search_is_set(text) || imap_seqset_parse(text, 1, &set) < 0) {
 		search_fail(p, true, "Invalid sequence set");

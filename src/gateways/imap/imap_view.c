@@ -74,6 +74,7 @@ void imap_view_free(struct imap_view **viewp)
 	free(view->msgs);
 	imap_view_ids_release(view);
 	free(view->vanished);
+	free(view->saved);
 	free(view->mailbox_id);
 	free(view->name);
 	free(view);
@@ -295,6 +296,45 @@ static void imap_indexes_push(size_t **idx, size_t *count, size_t *alloc, size_t
 	(*idx)[(*count)++] = i;
 }
 
+void imap_view_save_result(struct imap_view *view, const size_t *indexes, size_t count)
+{
+	free(view->saved);
+	view->saved = xmalloc((count > 0 ? count : 1) * sizeof(*view->saved));
+	for (size_t i = 0; i < count; i++)
+		view->saved[i] = view->msgs[indexes[i]].uid;
+	view->saved_count = count;
+}
+
+/* The saved search result as UID ranges. */
+static void imap_view_saved_seqset(const struct imap_view *view, struct imap_seqset *set_r)
+{
+	set_r->ranges = xmalloc((view->saved_count > 0 ? view->saved_count : 1) *
+				sizeof(*set_r->ranges));
+	set_r->count = 0;
+	for (size_t i = 0; i < view->saved_count; i++) {
+		uint32_t uid = view->saved[i];
+
+		/* ascending and distinct: a UID extends the last range or
+		 * starts one */
+		if (set_r->count > 0 && set_r->ranges[set_r->count - 1].hi + 1 == uid) {
+			set_r->ranges[set_r->count - 1].hi = uid;
+		} else {
+			set_r->ranges[set_r->count].lo = uid;
+			set_r->ranges[set_r->count++].hi = uid;
+		}
+	}
+}
+
+int imap_view_parse_uids(const struct imap_view *view, const char *set, uint32_t star,
+			 struct imap_seqset *set_r)
+{
+	if (strcmp(set, "$") == 0) {
+		imap_view_saved_seqset(view, set_r);
+		return 0;
+	}
+	return imap_seqset_parse(set, star, set_r);
+}
+
 int imap_view_lookup(const struct imap_view *view, const char *set, bool uid,
 		     size_t **indexes_r, size_t *count_r)
 {
@@ -303,7 +343,10 @@ int imap_view_lookup(const struct imap_view *view, const char *set, bool uid,
 	struct imap_seqset seqs;
 	size_t *idx = NULL, count = 0, alloc = 0;
 
-	if (imap_seqset_parse(set, star, &seqs) < 0)
+	/* "$" names messages, not numbers: a UID set in any command */
+	if (strcmp(set, "$") == 0)
+		uid = true;
+	if (imap_view_parse_uids(view, set, star, &seqs) < 0)
 		return -1;
 	for (size_t r = 0; r < seqs.count; r++) {
 		const struct imap_range *range = &seqs.ranges[r];
