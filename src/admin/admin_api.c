@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "admin/admin_private.h"
+#include "core/uri.h"
 #include "core/xalloc.h"
 
 #define ADMIN_JSON_DEPTH 16
@@ -68,42 +69,6 @@ static bool admin_route_match(const char *pattern, const char *path, size_t path
 	return true;
 }
 
-static int admin_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes a path segment; NULL if malformed or it decodes to a
- * NUL byte. */
-static char *admin_segment_decode(const char *s, size_t len)
-{
-	char *out = xmalloc(len + 1);
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		int hi = i + 2 < len ? admin_hex(s[i + 1]) : -1;
-		int lo = hi >= 0 ? admin_hex(s[i + 2]) : -1;
-		if (lo < 0 || (hi == 0 && lo == 0)) {
-			free(out);
-			return NULL;
-		}
-		out[o++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static int admin_body_parse(const char *body, size_t len, json_object **obj_r,
 			    const char **error_r)
 {
@@ -160,7 +125,7 @@ static int admin_request_prepare(struct admin_request *req, const struct admin_r
 	if (segment != NULL) {
 		if (segment_len > ADMIN_SEGMENT_MAX)
 			return admin_error(404, "notFound", "no such principal", response_r);
-		req->name = admin_segment_decode(segment, segment_len);
+		req->name = uri_decode(segment, segment_len, false);
 		if (req->name == NULL)
 			return admin_error(400, "invalidRequest", "malformed percent-encoding in the path",
 					   response_r);

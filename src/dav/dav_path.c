@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/uri.h"
 #include "core/xalloc.h"
 #include "dav/dav_private.h"
 #include "directory/directory.h"
@@ -13,41 +14,13 @@
 #define DAV_PATH_MAX_SEGMENTS 6
 #define DAV_SEGMENT_MAX 255
 
-static int dav_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes s[0..len): NULL on a bad escape, an encoded NUL or a result
  * too long for a name. */
 static char *dav_segment_decode(const char *s, size_t len)
 {
-	char *out = xmalloc(len + 1);
-	size_t o = 0;
+	char *out = uri_decode(s, len, false);
 
-	for (size_t i = 0; i < len; i++) {
-		int hi, lo;
-
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		if (i + 2 >= len || (hi = dav_hex(s[i + 1])) < 0 || (lo = dav_hex(s[i + 2])) < 0 ||
-		    (hi == 0 && lo == 0)) {
-			free(out);
-			return NULL;
-		}
-		out[o++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	out[o] = '\0';
-	if (o > DAV_SEGMENT_MAX) {
+	if (out != NULL && strlen(out) > DAV_SEGMENT_MAX) {
 		free(out);
 		return NULL;
 	}

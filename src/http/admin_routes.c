@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "admin/admin.h"
+#include "core/uri.h"
 #include "http/http_private.h"
 
 void http_admin_finish(struct http_request *req)
@@ -23,7 +24,7 @@ void http_admin_finish(struct http_request *req)
 		http_respond_error(req, MHD_HTTP_BAD_REQUEST, "malformed query string");
 		return;
 	}
-	if ((path = http_url_decode(rest, strlen(rest), false)) == NULL) {
+	if ((path = uri_decode(rest, strlen(rest), false)) == NULL) {
 		json_object_put(query);
 		http_respond_error(req, MHD_HTTP_BAD_REQUEST, "bad percent-encoding in the URL");
 		return;

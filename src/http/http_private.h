@@ -193,9 +193,6 @@ const char *http_request_header(struct http_request *req, const char *name);
 int http_request_content_length(struct http_request *req, uint64_t *len_r);
 /* Buffers a piece of body, keeping at most body_limit + 1 bytes. */
 void http_request_body_append(struct http_request *req, const char *data, size_t len);
-/* Percent-decodes s[0..len) into a new string (plus_space: '+' is a
- * space, as in query strings). NULL on a bad escape or an encoded NUL. */
-char *http_url_decode(const char *s, size_t len, bool plus_space);
 /* The query string as an object of decoded strings; NULL when
  * malformed or with too many parameters. */
 json_object *http_query_parse(const char *query);

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/uri.h"
 #include "core/xalloc.h"
 #include "http/http_private.h"
 #include "jmap/jmap.h"
@@ -84,7 +85,7 @@ static int http_path_segments(const char *path, char **segs, int max)
 	while (*path != '\0' && n < max) {
 		size_t len = n == max - 1 ? strlen(path) : strcspn(path, "/");
 
-		if ((segs[n] = http_url_decode(path, len, false)) == NULL) {
+		if ((segs[n] = uri_decode(path, len, false)) == NULL) {
 			while (n > 0)
 				free(segs[--n]);
 			return -1;
@@ -109,7 +110,7 @@ void http_jmap_upload_begin(struct http_request *req)
 	char *account;
 
 	if (len == 0 || (rest[len] == '/' && rest[len + 1] != '\0') ||
-	    (account = http_url_decode(rest, len, false)) == NULL) {
+	    (account = uri_decode(rest, len, false)) == NULL) {
 		http_respond_error(req, MHD_HTTP_NOT_FOUND, "no such upload URL");
 		return;
 	}

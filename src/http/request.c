@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/uri.h"
 #include "core/xalloc.h"
 #include "http/http_private.h"
 
@@ -69,48 +70,6 @@ void http_request_body_append(struct http_request *req, const char *data, size_t
 		strbuf_append(&req->body, data, len);
 }
 
-static int http_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-char *http_url_decode(const char *s, size_t len, bool plus_space)
-{
-	char *out = xmalloc(len + 1);
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int hi, lo;
-
-		if (s[i] == '+' && plus_space) {
-			out[o++] = ' ';
-			continue;
-		}
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		if (i + 2 >= len)
-			goto bad;
-		if ((hi = http_hex_value(s[i + 1])) < 0 || (lo = http_hex_value(s[i + 2])) < 0 ||
-		    (hi == 0 && lo == 0))
-			goto bad;
-		out[o++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	out[o] = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
 static int http_query_add(json_object *obj, const char *param, size_t len)
 {
 	const char *eq = memchr(param, '=', len);
@@ -119,8 +78,8 @@ static int http_query_add(json_object *obj, const char *param, size_t len)
 
 	if (key_len == 0)
 		return -1;
-	key = http_url_decode(param, key_len, true);
-	value = eq != NULL ? http_url_decode(eq + 1, len - key_len - 1, true) : xstrdup("");
+	key = uri_decode(param, key_len, true);
+	value = eq != NULL ? uri_decode(eq + 1, len - key_len - 1, true) : xstrdup("");
 	if (key == NULL || value == NULL) {
 		free(key);
 		free(value);

@@ -12,11 +12,12 @@
 #include "core/base64.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "core/uri.h"
 #include "http/http_private.h"
 
 static void assert_decodes(const char *in, bool plus_space, const char *want)
 {
-	char *out = http_url_decode(in, strlen(in), plus_space);
+	char *out = uri_decode(in, strlen(in), plus_space);
 
 	assert_non_null(out);
 	assert_string_equal(out, want);
@@ -34,10 +35,10 @@ static void test_url_decode(void **state)
 	assert_decodes("a+b", false, "a+b");
 	assert_decodes("a+b%2B", true, "a b+");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_null(http_url_decode(bad[i], strlen(bad[i]), false));
+		assert_null(uri_decode(bad[i], strlen(bad[i]), false));
 	/* only len bytes are read */
 	{
-		char *out = http_url_decode("abc%41", 3, false);
+		char *out = uri_decode("abc%41", 3, false);
 
 		assert_string_equal(out, "abc");
 		free(out);
