@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""The DAV benchmark's client, run the same way against ternd and
-Radicale (bench/dav.sh). On one server it makes a calendar (MKCALENDAR)
-and an address book (extended MKCOL) in the user's homes, PUTs COUNT
+"""The DAV benchmark's client, run the same way against ternd, Radicale
+and Xandikos (bench/dav.sh). On one server it makes a calendar
+(MKCALENDAR) and an address book (extended MKCOL) in the user's homes
+(CAL_HOME and CARD_HOME, which differ from server to server), PUTs COUNT
 events and COUNT cards into them, then times PROPFIND Depth 1,
 sync-collection full and incremental (after 10 changes), a time-range
 calendar-query that matches about a tenth of the events, a multiget of
@@ -14,9 +15,10 @@ parsing.
     dav_client.py run URL USER PASSWORD CAL_HOME CARD_HOME COUNT PID
         Prints the figures as one JSON object; PID is the server's
         process, whose CPU time per PUT is read from /proc.
-    dav_client.py table TERND_JSON RADICALE_JSON
-        Prints both side by side, with the ratio (how many times faster
-        ternd is: ops/s divided, or milliseconds divided the other way)."""
+    dav_client.py table TERND_JSON NAME=JSON...
+        Prints ternd's figures and each other server's side by side, each
+        followed by its ratio (how many times faster ternd is: ops/s
+        divided, or milliseconds divided the other way)."""
 import base64
 import http.client
 import json
@@ -35,8 +37,9 @@ DAV = "{DAV:}"
 
 
 class Conn:
-    """HTTP/1.1 with the user's credentials; reconnects by itself when a
-    server closes the connection after each answer."""
+    """HTTP/1.1 with the user's credentials (a server without
+    authentication, such as Xandikos, ignores them); reconnects by itself
+    when a server closes the connection after each answer."""
 
     def __init__(self, url, user, password):
         parts = urllib.parse.urlsplit(url)
@@ -205,25 +208,33 @@ def run(url, user, password, cal_home, card_home, count, pid):
     print(json.dumps(fig))
 
 
-def table(tern_file, radicale_file):
+def table(tern_file, others):
+    """others: NAME=JSON_FILE arguments, one column and ratio each."""
     with open(tern_file) as f:
         tern = json.load(f)
-    with open(radicale_file) as f:
-        radicale = json.load(f)
-    print(f"{'operation':<44} {'unit':>5} {'ternd':>10} {'Radicale':>10} {'ratio':>8}")
+    servers = []
+    for arg in others:
+        name, path = arg.split("=", 1)
+        with open(path) as f:
+            servers.append((name, json.load(f)))
+    head = "".join(f" {name:>10} {'ratio':>7}" for name, _ in servers)
+    print(f"{'operation':<44} {'unit':>5} {'ternd':>10}{head}")
     for op, t in tern.items():
-        r = radicale[op]
         unit = "op/s" if op.endswith(": PUT") else "ms"
-        fast, slow = (t, r) if unit == "op/s" else (r, t)
-        ratio = fast / slow if slow > 0 else float("inf")
-        print(f"{op:<44} {unit:>5} {t:>10.2f} {r:>10.2f} {ratio:>8.1f}")
+        row = ""
+        for _, figs in servers:
+            r = figs[op]
+            fast, slow = (t, r) if unit == "op/s" else (r, t)
+            ratio = fast / slow if slow > 0 else float("inf")
+            row += f" {r:>10.2f} {ratio:>7.1f}"
+        print(f"{op:<44} {unit:>5} {t:>10.2f}{row}")
 
 
 def main(argv):
     if len(argv) == 9 and argv[1] == "run":
         run(*argv[2:7], int(argv[7]), int(argv[8]))
-    elif len(argv) == 4 and argv[1] == "table":
-        table(argv[2], argv[3])
+    elif len(argv) >= 4 and argv[1] == "table":
+        table(argv[2], argv[3:])
     else:
         raise SystemExit(__doc__)
 
