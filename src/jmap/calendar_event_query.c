@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "jmap/calendars.h"
 #include "jmap/collation.h"
@@ -73,46 +72,6 @@ int jmap_calendar_event_filter_check(json_object *condition, const char **error_
 		}
 	}
 	return 0;
-}
-
-/* ---- text ---- */
-
-/* The next word or quoted phrase of s into token (backslash escapes
- * taken); NULL at the end. */
-static const char *ce_next_token(const char *s, struct strbuf *token)
-{
-	char quote = 0;
-
-	strbuf_reset(token);
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	if (*s == '\0')
-		return NULL;
-	if (*s == '"' || *s == '\'')
-		quote = *s++;
-	for (; *s != '\0'; s++) {
-		if (quote != 0 ? *s == quote : (*s == ' ' || *s == '\t'))
-			return s + 1;
-		if (*s == '\\' && s[1] != '\0')
-			s++;
-		strbuf_putc(token, *s);
-	}
-	return s;
-}
-
-/* Case-insensitive; every word (or quoted phrase) must be found. */
-static bool ce_text_matches(const char *field, const char *query)
-{
-	struct strbuf token = { 0 };
-	bool ok = true;
-
-	for (const char *s = ce_next_token(query, &token); s != NULL && ok;
-	     s = ce_next_token(s, &token)) {
-		if (token.len > 0)
-			ok = field != NULL && jmap_collation_contains(field, token.s);
-	}
-	strbuf_free(&token);
-	return ok;
 }
 
 /* ---- matching ---- */
@@ -200,7 +159,7 @@ static bool ce_match(json_object *condition, void *context)
 		bool ok;
 
 		if (field >= 0)
-			ok = ce_text_matches(ctx->ev->fields[field], json_object_get_string(v));
+			ok = jmap_collation_text_matches(ctx->ev->fields[field], json_object_get_string(v));
 		else if (strcmp(key, "uid") == 0)
 			ok = strcmp(ctx->ev->uid, json_object_get_string(v)) == 0;
 		else if (strcmp(key, "davName") == 0)

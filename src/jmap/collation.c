@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "jmap/collation.h"
 
@@ -78,4 +79,40 @@ bool jmap_collation_contains(const char *haystack, const char *needle)
 	free(h);
 	free(n);
 	return found;
+}
+
+/* The next word or quoted phrase of s into token; NULL at the end. */
+static const char *collation_next_token(const char *s, struct strbuf *token)
+{
+	char quote = 0;
+
+	strbuf_reset(token);
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	if (*s == '"' || *s == '\'')
+		quote = *s++;
+	for (; *s != '\0'; s++) {
+		if (quote != 0 ? *s == quote : (*s == ' ' || *s == '\t'))
+			return s + 1;
+		if (*s == '\\' && s[1] != '\0')
+			s++;
+		strbuf_putc(token, *s);
+	}
+	return s;
+}
+
+bool jmap_collation_text_matches(const char *field, const char *query)
+{
+	struct strbuf token = { 0 };
+	bool ok = true;
+
+	for (const char *s = collation_next_token(query, &token); s != NULL && ok;
+	     s = collation_next_token(s, &token)) {
+		if (token.len > 0)
+			ok = field != NULL && jmap_collation_contains(field, token.s);
+	}
+	strbuf_free(&token);
+	return ok;
 }

@@ -16,5 +16,9 @@ char *jmap_collation_key(const char *collation, const char *s);
 int jmap_collation_compare(const char *collation, const char *key_a, const char *key_b);
 /* Whether haystack contains needle, compared as i;unicode-casemap. */
 bool jmap_collation_contains(const char *haystack, const char *needle);
+/* The text filters of Contacts and Calendars (RFC 9610): every word or
+ * quoted phrase of query (backslash escapes taken) is contained in
+ * field. An empty query matches; a NULL field matches only that. */
+bool jmap_collation_text_matches(const char *field, const char *query);
 
 #endif

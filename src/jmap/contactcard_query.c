@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "jmap/collation.h"
@@ -80,45 +79,6 @@ int jmap_contactcard_filter_check(json_object *condition, const char **error_typ
 	return 0;
 }
 
-/* The next word or quoted phrase of s into token (backslash escapes
- * taken); NULL at the end. */
-static const char *cc_next_token(const char *s, struct strbuf *token)
-{
-	char quote = 0;
-
-	strbuf_reset(token);
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	if (*s == '\0')
-		return NULL;
-	if (*s == '"' || *s == '\'')
-		quote = *s++;
-	for (; *s != '\0'; s++) {
-		if (quote != 0 ? *s == quote : (*s == ' ' || *s == '\t'))
-			return s + 1;
-		if (*s == '\\' && s[1] != '\0')
-			s++;
-		strbuf_putc(token, *s);
-	}
-	return s;
-}
-
-/* RFC 9610: case-insensitive; every word (or quoted phrase) must be
- * found. */
-static bool cc_text_matches(const char *field, const char *query)
-{
-	struct strbuf token = { 0 };
-	bool ok = true;
-
-	for (const char *s = cc_next_token(query, &token); s != NULL && ok;
-	     s = cc_next_token(s, &token)) {
-		if (token.len > 0)
-			ok = field != NULL && jmap_collation_contains(field, token.s);
-	}
-	strbuf_free(&token);
-	return ok;
-}
-
 static bool cc_has_line(const char *list, const char *item)
 {
 	size_t len = strlen(item);
@@ -175,7 +135,7 @@ static bool cc_match(json_object *condition, void *context)
 		bool ok;
 
 		if (field >= 0)
-			ok = cc_text_matches(ctx->card->fields[field], value);
+			ok = jmap_collation_text_matches(ctx->card->fields[field], value);
 		else if (cc_in(key, cc_date_filters))
 			ok = cc_match_date(ctx->card, key, value);
 		else
