@@ -6,15 +6,17 @@ TERN_BUILD_PACKAGES=(
 	meson ninja-build pkg-config gcc python3
 	libmicrohttpd-dev libjson-c-dev libssl-dev libxml2-dev libical-dev
 	libsqlite3-dev libpcre2-dev libgmime-3.0-dev libevent-dev libcrypt-dev
-	libconfig-dev zlib1g-dev
+	libconfig-dev zlib1g-dev libunbound-dev libpsl-dev
 )
 
 # What the tests need on top: cmocka for the unit tests, pytest for the
 # integration tests, openssl and iproute2 (ss) that they call, and the
 # real clients they drive: isync (mbsync) for IMAP, fetchmail for POP3,
-# python3-caldav, vdirsyncer and litmus for DAV.
+# python3-caldav, vdirsyncer and litmus for DAV; swaks for SMTP, with
+# python3-aiosmtpd as the remote server outbound mail goes to and
+# python3-dkim to verify our signatures independently.
 TERN_TEST_PACKAGES=(libcmocka-dev python3-pytest python3-websockets openssl iproute2 isync
-	fetchmail python3-caldav vdirsyncer litmus)
+	fetchmail python3-caldav vdirsyncer litmus swaks python3-aiosmtpd python3-dkim)
 
 tern_missing_packages() {
 	local pkg
