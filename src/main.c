@@ -19,6 +19,7 @@
 #include "gateways/imap/imap.h"
 #include "gateways/net.h"
 #include "gateways/pop3/pop3.h"
+#include "gateways/smtp/smtp.h"
 #include "http/http.h"
 #include "jmap/jmap.h"
 #include "store/store.h"
@@ -32,6 +33,7 @@ struct ternd {
 	struct http_server *http;
 	struct net_protocol *imap;
 	struct net_protocol *pop3;
+	struct smtp_gateway *smtp;
 	struct net *net;
 	struct ternd_cleanup *cleanup;
 	char *cert_path;
@@ -194,14 +196,19 @@ static int ternd_tls_prepare(struct ternd *t, const char *data_path)
 
 static int ternd_gateways_start(struct ternd *t)
 {
-	const struct net_protocol *protocols[3];
+	const struct net_protocol *protocols[4];
 	const char *error;
 
 	t->imap = imap_protocol_new(t->jmap, t->dir, t->cfg);
 	t->pop3 = pop3_protocol_new(t->jmap, t->dir, t->cfg);
+	if (smtp_gateway_new(t->jmap, t->dir, t->cfg, &t->smtp, &error) < 0) {
+		log_error("smtp.start", "error=%s", log_q(error));
+		return -1;
+	}
 	protocols[0] = t->imap;
 	protocols[1] = t->pop3;
-	protocols[2] = NULL;
+	protocols[2] = smtp_gateway_protocol(t->smtp);
+	protocols[3] = NULL;
 	if (net_start(t->cfg, t->cert_path, t->key_path, protocols, &t->net, &error) < 0) {
 		log_error("gateway.start", "error=%s", log_q(error));
 		return -1;
@@ -254,6 +261,7 @@ static void ternd_stop(struct ternd *t)
 	net_stop(&t->net);
 	imap_protocol_free(&t->imap);
 	pop3_protocol_free(&t->pop3);
+	smtp_gateway_free(&t->smtp);
 	http_server_stop(&t->http);
 	ternd_cleanup_stop(&t->cleanup);
 	admin_api_free(&t->admin);

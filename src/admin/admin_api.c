@@ -31,6 +31,10 @@ static const struct admin_route admin_routes[] = {
 	{ "GET", "/principal/{name}", admin_principal_get, 0 },
 	{ "PATCH", "/principal/{name}", admin_principal_patch, ADMIN_ROUTE_BODY },
 	{ "DELETE", "/principal/{name}", admin_principal_delete, 0 },
+	{ "GET", "/dns/records/{name}", admin_dns_records, 0 },
+	{ "GET", "/queue/messages", admin_queue_list, 0 },
+	{ "PATCH", "/queue/messages/{name}", admin_queue_retry, 0 },
+	{ "DELETE", "/queue/messages/{name}", admin_queue_cancel, 0 },
 };
 
 struct admin_api *admin_api_new(struct directory *dir, struct jmap_server *jmap)

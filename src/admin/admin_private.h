@@ -40,6 +40,10 @@ admin_handler_t admin_principal_list;
 admin_handler_t admin_principal_get;
 admin_handler_t admin_principal_patch;
 admin_handler_t admin_principal_delete;
+admin_handler_t admin_dns_records;
+admin_handler_t admin_queue_list;
+admin_handler_t admin_queue_retry;
+admin_handler_t admin_queue_cancel;
 
 /* ---- admin_json.c ---- */
 

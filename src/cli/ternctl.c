@@ -40,6 +40,7 @@ static void ternctl_usage(FILE *out)
 "  domain add DOMAIN [--description TEXT]\n"
 "  domain list\n"
 "  domain delete DOMAIN          refused while addresses use the domain\n"
+"  domain dns DOMAIN             the DNS records to publish, as zone-file lines\n"
 "  account add ADDRESS --password SECRET [--name NAME] [--quota SIZE]\n"
 "              [--description TEXT] [--admin]\n"
 "                                the account is named after the local part of\n"

@@ -57,6 +57,13 @@ char *ternctl_read_secret(const char *prompt);
  * API's error to stderr. */
 int ternctl_call(struct ternctl *t, const char *method, const char *path,
 		 json_object *body, json_object **data_r);
+/* A principal name, address or domain as one percent-encoded path
+ * segment; caller frees. */
+char *ternctl_path_segment(const char *s);
+
+/* ternctl_dns.c */
+/* domain dns DOMAIN: the records to publish, as zone-file lines. */
+int ternctl_cmd_domain_dns(struct ternctl *t, char **args);
 
 /* ternctl_print.c */
 /* The string value of key in obj, "" when absent or null. */

@@ -70,8 +70,7 @@ int ternctl_call(struct ternctl *t, const char *method, const char *path,
 	return 0;
 }
 
-/* A principal name or address as one path segment. */
-static char *ternctl_path_segment(const char *s)
+char *ternctl_path_segment(const char *s)
 {
 	struct strbuf b = { 0 };
 
@@ -330,6 +329,7 @@ const struct ternctl_command ternctl_commands[] = {
 	{ "domain add", "DOMAIN", 1, OPT_DESCRIPTION, ternctl_cmd_domain_add },
 	{ "domain list", "", 0, 0, ternctl_cmd_domain_list },
 	{ "domain delete", "DOMAIN", 1, 0, ternctl_cmd_domain_delete },
+	{ "domain dns", "DOMAIN", 1, 0, ternctl_cmd_domain_dns },
 	{ "account add", "ADDRESS", 1,
 	  OPT_PASSWORD | OPT_NAME | OPT_QUOTA | OPT_DESCRIPTION | OPT_ADMIN,
 	  ternctl_cmd_account_add },

@@ -29,4 +29,10 @@ int directory_dkim_keys(struct directory *dir, const char *domain,
 			struct directory_dkim_key **keys_r, size_t *count_r);
 void directory_dkim_keys_free(struct directory_dkim_key **keys, size_t count);
 
+/* Generates and stores the two keys of the domain principal domain_id
+ * unless it has keys already (then it does nothing). Called by
+ * directory_principal_create() for a new domain. 0, or -1 with
+ * *error_r (key generation or store failure). */
+int directory_dkim_keys_create(struct directory *dir, uint32_t domain_id, const char **error_r);
+
 #endif

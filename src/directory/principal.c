@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "directory/directory.h"
+#include "directory/directory_dkim.h"
 #include "directory/directory_private.h"
 
 static const char *const principal_type_names[] = {
@@ -267,6 +268,9 @@ int directory_principal_create(struct directory *dir, struct store_principal *p,
 		return principal_fail(status, status_r, error_r, error);
 	log_info("directory.principal.create", "id=%u type=%s name=%s", p->id,
 		 principal_type_names[p->type], log_q(p->name));
+	/* a domain whose keys cannot be made now gets them on first lookup */
+	if (p->type == STORE_PRINCIPAL_DOMAIN && directory_dkim_keys_create(dir, p->id, &error) < 0)
+		log_warn("directory.dkim", "domain=%s error=%s", log_q(p->name), log_q(error));
 	*status_r = 200;
 	return 0;
 }

@@ -150,6 +150,10 @@ const char *directory_address_check(const char *address)
 		return "the address is longer than 254 characters";
 	if (at == NULL)
 		return "the address has no '@'";
+	/* "@domain" is the domain's catch-all (directory_rcpt.h) */
+	if (at == address)
+		return directory_domain_check(at + 1) != NULL ?
+		       "the domain of the address is not a valid domain name" : NULL;
 	error = address_local_check(address, (size_t)(at - address));
 	if (error != NULL)
 		return error;

@@ -25,6 +25,8 @@ struct jmap_upload;
 struct jmap_server *jmap_server_new(struct store *store, struct directory *dir,
 				    const struct config *cfg);
 void jmap_server_free(struct jmap_server **srv);
+/* server.hostname as configured ("localhost" by default); owned by srv. */
+const char *jmap_server_hostname(const struct jmap_server *srv);
 
 /* Creates what a new account starts with (the six role mailboxes, the
  * default address book). Safe to call again: it does nothing if the

@@ -63,6 +63,11 @@ struct jmap_server *jmap_server_new(struct store *store, struct directory *dir,
 	return srv;
 }
 
+const char *jmap_server_hostname(const struct jmap_server *srv)
+{
+	return srv->hostname;
+}
+
 void jmap_server_free(struct jmap_server **srv)
 {
 	if (*srv == NULL)

@@ -73,6 +73,16 @@ static const char *const store_system_steps[] = {
 	"  smtp_reply TEXT NOT NULL,"
 	"  PRIMARY KEY (queue_id, position)"
 	") WITHOUT ROWID;",
+	/* 3: the DKIM keys of each domain principal, gone with it */
+	"CREATE TABLE dkim_keys ("
+	"  domain INTEGER NOT NULL REFERENCES principals(id) ON DELETE CASCADE,"
+	"  selector TEXT NOT NULL,"
+	"  algorithm INTEGER NOT NULL,"
+	"  private_pem TEXT NOT NULL,"
+	"  dns_txt TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (domain, selector)"
+	") WITHOUT ROWID;",
 };
 
 static const char *const store_account_steps[] = {

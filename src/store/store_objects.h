@@ -142,6 +142,49 @@ int store_queue_get(struct store *store, uint32_t account_id, uint64_t submissio
 int store_queue_cancel(struct store *store, uint32_t account_id, uint64_t submission_id,
 		       bool *sending_r, const char **error_r);
 
+/* The senders (store_queue_claim.c). At start: every row a process left
+ * claimed (it stopped or crashed while sending) is pending again. */
+int store_queue_reset(struct store *store, const char **error_r);
+/* Claims the pending row due first (next_attempt_at <= now): it becomes
+ * sending and is read, recipients included, into *e_r (cleared with
+ * store_queue_entry_clear()). 1, 0 when none is due, -1. */
+int store_queue_claim(struct store *store, int64_t now, struct store_queue_entry *e_r,
+		      const char **error_r);
+/* Claims row id if it is pending: 1 (fills *e_r), 0 when there is no
+ * such row or *sending_r when another holds it, -1. */
+int store_queue_claim_id(struct store *store, uint64_t id, struct store_queue_entry *e_r,
+			 bool *sending_r, const char **error_r);
+/* The earliest next_attempt_at of the pending rows: 1 and *at_r, 0 if
+ * there is none, -1. */
+int store_queue_next_due(struct store *store, int64_t *at_r, const char **error_r);
+/* Writes e->state, attempts, next_attempt_at and every recipient's
+ * status and smtp_reply of row e->id, in one transaction. */
+int store_queue_update(struct store *store, const struct store_queue_entry *e,
+		       const char **error_r);
+/* Removes row id and its recipients: 1, 0 if none, -1. */
+int store_queue_remove(struct store *store, uint64_t id, const char **error_r);
+
+/* Administration (store_queue_admin.c): every row, recipients included,
+ * ordered by id; free with store_queue_list_free(). */
+int store_queue_list(struct store *store, struct store_queue_entry **list_r, size_t *count_r,
+		     const char **error_r);
+void store_queue_list_free(struct store_queue_entry **list, size_t count);
+/* Row id: 1 (fills *e_r), 0 none, -1. */
+int store_queue_get_by_id(struct store *store, uint64_t id, struct store_queue_entry *e_r);
+/* Makes pending row id due at now: 1, 0 when there is no such row or
+ * *sending_r when a sender holds it, -1. */
+int store_queue_retry_now(struct store *store, uint64_t id, int64_t now, bool *sending_r,
+			  const char **error_r);
+
+/* In the sender's account (store_queue_account.c), inside a write
+ * transaction: writes undo_status, delivery_status and dsn_blob_ids of
+ * s->id; sets s->modseq. */
+int store_submission_update_outcome(struct store_account *acct, struct store_submission *s,
+				    const char **error_r);
+/* 1 if submission id was destroyed (its tombstone is kept), 0 if it
+ * exists or never did, -1. */
+int store_submission_destroyed(struct store_account *acct, uint64_t id);
+
 /* ---- vacation response ---- */
 
 struct store_vacation {

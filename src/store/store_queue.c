@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "store/store_objects.h"
-#include "store/store_private.h"
+#include "store/store_queue_private.h"
 
-static void store_queue_rcpt_clear(void *item)
+void store_queue_rcpt_clear(void *item)
 {
 	struct store_queue_rcpt *r = item;
 
@@ -134,7 +134,7 @@ int store_queue_add(struct store *store, struct store_queue_entry *entries, size
 	return store_db_commit(db, error_r);
 }
 
-static void store_queue_read(sqlite3_stmt *stmt, struct store_queue_entry *e)
+void store_queue_read(sqlite3_stmt *stmt, struct store_queue_entry *e)
 {
 	const unsigned char *blob_id = sqlite3_column_text(stmt, 2);
 
@@ -161,8 +161,8 @@ static void store_queue_rcpt_read(sqlite3_stmt *stmt, void *item, const void *co
 	r->smtp_reply = store_column_strdup(stmt, 3);
 }
 
-static int store_queue_read_rcpts(struct store_db *db, struct store_queue_entry *e,
-				  const char **error_r)
+int store_queue_read_rcpts(struct store_db *db, struct store_queue_entry *e,
+			   const char **error_r)
 {
 	static const char sql[] =
 		"SELECT address, parameters, status, smtp_reply FROM outbound_recipients"
@@ -187,8 +187,7 @@ int store_queue_get(struct store *store, uint32_t account_id, uint64_t submissio
 		    struct store_queue_entry *e_r)
 {
 	static const char sql[] =
-		"SELECT id, account_id, blob_id, size, mail_from, mail_from_parameters, state,"
-		" attempts, next_attempt_at, created_at, submission_id FROM outbound_queue"
+		"SELECT " STORE_QUEUE_COLUMNS " FROM outbound_queue"
 		" WHERE account_id = ?1 AND submission_id = ?2";
 	const char *error;
 	struct store_db *db = store_sys(store, &error);

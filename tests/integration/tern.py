@@ -238,6 +238,11 @@ def config_text(srv, log_file=None, ban=None, jmap=None, extra="", server_extra=
         f'    pop3 = {{ bind = [ "127.0.0.1:{srv.pop3_port}" ]; protocol = "pop3"; }};',
         f'    pop3s = {{ bind = [ "127.0.0.1:{srv.pop3s_port}" ]; protocol = "pop3"; '
         "tls = { implicit = true; }; };",
+        f'    smtp = {{ bind = [ "127.0.0.1:{srv.smtp_port}" ]; protocol = "smtp"; }};',
+        f'    submission = {{ bind = [ "127.0.0.1:{srv.submission_port}" ]; protocol = "smtp"; '
+        "submission = true; };",
+        f'    submissions = {{ bind = [ "127.0.0.1:{srv.submissions_port}" ]; protocol = "smtp"; '
+        "submission = true; tls = { implicit = true; }; };",
         "  };",
         "};",
         f'storage = {{ path = "{srv.data}"; }};',
@@ -249,6 +254,12 @@ def config_text(srv, log_file=None, ban=None, jmap=None, extra="", server_extra=
     out.append(f"security = {{ auth-ban = {libconfig_value(ban)}; }};")
     if jmap:
         out.append(f"jmap = {libconfig_value(jmap)};")
+    if "resolver" not in extra:
+        # Tests never ask the network's DNS: an empty zone answers
+        # NXDOMAIN for every name unless a test brings its own zone.
+        zone = srv.dir / "empty.zone"
+        zone.write_text("")
+        out.append(f'resolver = {{ zone-file = "{zone}"; }};')
     if extra:
         out.append(extra)
     return "\n".join(out) + "\n"
@@ -268,6 +279,9 @@ class Ternd:
         self.imaps_port = free_port()
         self.pop3_port = free_port()
         self.pop3s_port = free_port()
+        self.smtp_port = free_port()
+        self.submission_port = free_port()
+        self.submissions_port = free_port()
         self.admin_password = secrets.token_urlsafe(18)
         self.log_file = self.dir / "ternd.log" if log_file else None
         self.config_path = self.dir / "ternd.conf"
@@ -298,7 +312,9 @@ class Ternd:
                                          cwd=self.dir, stdout=o, stderr=e,
                                          stdin=subprocess.DEVNULL)
         wait_listening(self.proc, [self.http_port, self.https_port, self.imap_port,
-                                   self.imaps_port, self.pop3_port, self.pop3s_port], err)
+                                   self.imaps_port, self.pop3_port, self.pop3s_port,
+                                   self.smtp_port, self.submission_port,
+                                   self.submissions_port], err)
         return self
 
     def stop(self, timeout=STOP_TIMEOUT):

@@ -17,6 +17,22 @@ SUBMISSION_PROPS = {"id", "identityId", "emailId", "threadId", "envelope", "send
                     "undoStatus", "deliveryStatus", "dsnBlobIds", "mdnBlobIds"}
 
 
+# The queue is held (no sender threads) so that submissions stay pending:
+# these tests look at what EmailSubmission/set stored, before any attempt.
+# Sending is tested in test_smtp_queue.py.
+HOLD_QUEUE = "queue = { outbound = { threads = 0; }; };"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = tern.Ternd(tmp_path_factory.mktemp("ternd"), extra=HOLD_QUEUE)
+    srv.start()
+    yield srv
+    problems = srv.finish()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
 @pytest.fixture
 def sender(server):
     """An account with three addresses."""
@@ -403,7 +419,7 @@ def test_query(sender):
 # ---------------------------------------------------------------- durability
 
 def test_pending_submissions_survive_a_restart(ternd_factory):
-    srv = ternd_factory()
+    srv = ternd_factory(extra=HOLD_QUEUE)
     srv.start()
     acct = account_with(srv)
     e = draft(acct)

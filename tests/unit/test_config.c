@@ -89,7 +89,7 @@ static void test_default_values(void **state)
 	struct config *cfg = load_clean(config_default_text);
 
 	assert_string_equal(config_string(cfg, "server.hostname", NULL), "localhost");
-	assert_int_equal(config_group_count(cfg, "server.listener"), 6);
+	assert_int_equal(config_group_count(cfg, "server.listener"), 9);
 	assert_string_equal(config_group_name(cfg, "server.listener", 0), "http");
 	assert_string_equal(config_group_name(cfg, "server.listener", 1), "https");
 	assert_string_equal(config_group_name(cfg, "server.listener", 2), "imap");
