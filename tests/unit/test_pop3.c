@@ -26,7 +26,7 @@ static void assert_line(struct evbuffer *in, size_t max, bool *skipping, const c
 {
 	char *line = NULL;
 
-	assert_int_equal(pop3_line_read(in, max, skipping, &line), POP3_LINE_OK);
+	assert_int_equal(gateway_line_read(in, max, skipping, &line), GATEWAY_LINE_OK);
 	assert_string_equal(line, expected);
 	free(line);
 }
@@ -40,7 +40,7 @@ static void test_line_crlf_and_lf(void **state)
 	assert_line(in, 100, &skipping, "STAT");
 	assert_line(in, 100, &skipping, "LIST 1");
 	assert_line(in, 100, &skipping, "NOOP");
-	assert_int_equal(pop3_line_read(in, 100, &skipping, &line), POP3_LINE_NONE);
+	assert_int_equal(gateway_line_read(in, 100, &skipping, &line), GATEWAY_LINE_NONE);
 	assert_int_equal(evbuffer_get_length(in), 2);
 	evbuffer_add(in, "IT\r\n", 4);
 	assert_line(in, 100, &skipping, "QUIT");
@@ -60,7 +60,7 @@ static void test_line_byte_at_a_time(void **state)
 		char *line = NULL;
 
 		evbuffer_add(in, p, 1);
-		if (pop3_line_read(in, 100, &skipping, &line) == POP3_LINE_OK) {
+		if (gateway_line_read(in, 100, &skipping, &line) == GATEWAY_LINE_OK) {
 			assert_true(got < 4);
 			assert_string_equal(line, expected[got++]);
 			free(line);
@@ -77,12 +77,12 @@ static void test_line_too_long(void **state)
 	char *line = NULL;
 
 	/* a whole line over the bound is dropped, the next one read */
-	assert_int_equal(pop3_line_read(in, 9, &skipping, &line), POP3_LINE_TOO_LONG);
+	assert_int_equal(gateway_line_read(in, 9, &skipping, &line), GATEWAY_LINE_TOO_LONG);
 	assert_false(skipping);
 	assert_line(in, 9, &skipping, "NOOP");
 	/* exactly max fits, CR of the CRLF not counted */
 	evbuffer_add(in, "012345678\r", 10);
-	assert_int_equal(pop3_line_read(in, 9, &skipping, &line), POP3_LINE_NONE);
+	assert_int_equal(gateway_line_read(in, 9, &skipping, &line), GATEWAY_LINE_NONE);
 	evbuffer_add(in, "\n", 1);
 	assert_line(in, 9, &skipping, "012345678");
 	evbuffer_free(in);
@@ -94,11 +94,11 @@ static void test_line_too_long_before_its_end(void **state)
 	bool skipping = false;
 	char *line = NULL;
 
-	assert_int_equal(pop3_line_read(in, 9, &skipping, &line), POP3_LINE_TOO_LONG);
+	assert_int_equal(gateway_line_read(in, 9, &skipping, &line), GATEWAY_LINE_TOO_LONG);
 	assert_true(skipping);
 	assert_int_equal(evbuffer_get_length(in), 0);
 	evbuffer_add(in, "BBBBBBBBBBBBBBBBBBBBBBBB", 24);
-	assert_int_equal(pop3_line_read(in, 9, &skipping, &line), POP3_LINE_NONE);
+	assert_int_equal(gateway_line_read(in, 9, &skipping, &line), GATEWAY_LINE_NONE);
 	assert_int_equal(evbuffer_get_length(in), 0);
 	evbuffer_add(in, "CC\r\nSTAT\r\n", 10);
 	assert_line(in, 9, &skipping, "STAT");
@@ -115,8 +115,8 @@ static void test_line_invalid_bytes(void **state)
 	static const char data[] = "US\0ER x\r\nUSER a\rb\r\nPASS p\xc3\xa4ss\tw\r\n";
 
 	evbuffer_add(in, data, sizeof(data) - 1);
-	assert_int_equal(pop3_line_read(in, 100, &skipping, &line), POP3_LINE_INVALID);
-	assert_int_equal(pop3_line_read(in, 100, &skipping, &line), POP3_LINE_INVALID);
+	assert_int_equal(gateway_line_read(in, 100, &skipping, &line), GATEWAY_LINE_INVALID);
+	assert_int_equal(gateway_line_read(in, 100, &skipping, &line), GATEWAY_LINE_INVALID);
 	assert_line(in, 100, &skipping, "PASS p\xc3\xa4ss\tw");
 	evbuffer_free(in);
 }

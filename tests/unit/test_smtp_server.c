@@ -28,7 +28,7 @@ static void assert_line(struct evbuffer *in, size_t max, bool *skipping, const c
 {
 	char *line = NULL;
 
-	assert_int_equal(smtp_line_read(in, max, skipping, &line), SMTP_LINE_OK);
+	assert_int_equal(gateway_line_read(in, max, skipping, &line), GATEWAY_LINE_OK);
 	assert_string_equal(line, expected);
 	free(line);
 }
@@ -42,7 +42,7 @@ static void test_line_read(void **state)
 	assert_line(in, 100, &skipping, "EHLO a");
 	assert_line(in, 100, &skipping, "MAIL FROM:<>");
 	assert_line(in, 100, &skipping, "RCPT TO:<b@c>");
-	assert_int_equal(smtp_line_read(in, 100, &skipping, &line), SMTP_LINE_NONE);
+	assert_int_equal(gateway_line_read(in, 100, &skipping, &line), GATEWAY_LINE_NONE);
 	evbuffer_add(in, "TA\r\n", 4);
 	assert_line(in, 100, &skipping, "DATA");
 	evbuffer_free(in);
@@ -55,17 +55,17 @@ static void test_line_too_long_and_invalid(void **state)
 	char *line = NULL;
 
 	/* too long before its end arrived: dropped up to its end */
-	assert_int_equal(smtp_line_read(in, 8, &skipping, &line), SMTP_LINE_TOO_LONG);
+	assert_int_equal(gateway_line_read(in, 8, &skipping, &line), GATEWAY_LINE_TOO_LONG);
 	assert_true(skipping);
 	evbuffer_add(in, "more\r\nNOOP\r\n", 12);
 	assert_line(in, 8, &skipping, "NOOP");
 	/* too long with its end in the buffer */
 	evbuffer_add(in, "0123456789\r\nQUIT\r\n", 18);
-	assert_int_equal(smtp_line_read(in, 8, &skipping, &line), SMTP_LINE_TOO_LONG);
+	assert_int_equal(gateway_line_read(in, 8, &skipping, &line), GATEWAY_LINE_TOO_LONG);
 	assert_false(skipping);
 	assert_line(in, 8, &skipping, "QUIT");
 	evbuffer_add(in, "NO\001OP\r\nRSET\r\n", 13);
-	assert_int_equal(smtp_line_read(in, 8, &skipping, &line), SMTP_LINE_INVALID);
+	assert_int_equal(gateway_line_read(in, 8, &skipping, &line), GATEWAY_LINE_INVALID);
 	assert_line(in, 8, &skipping, "RSET");
 	evbuffer_free(in);
 }

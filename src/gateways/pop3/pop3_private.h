@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "directory/directory.h"
+#include "gateways/gateway_line.h"
 #include "gateways/net.h"
 
 /* Shared by the POP3 gateway's files:
@@ -40,21 +41,6 @@ struct pop3_cmdline {
 	char *buf;		/* owns rest and args */
 };
 
-enum pop3_line_result {
-	POP3_LINE_NONE,		/* no whole line yet */
-	POP3_LINE_OK,		/* *line_r is a caller-owned NUL-terminated line */
-	POP3_LINE_TOO_LONG,	/* a line longer than max was dropped */
-	POP3_LINE_INVALID,	/* a line with a NUL or another control byte
-				 * was dropped */
-};
-
-/* Takes the next line (ended by CRLF or a bare LF, the end not
- * included) from in, if its length is at most max. A line found too
- * long before its end arrived sets *skipping, and what follows up to
- * its end is dropped by the next calls (the caller answers once, at
- * POP3_LINE_TOO_LONG). */
-enum pop3_line_result pop3_line_read(struct evbuffer *in, size_t max, bool *skipping,
-				     char **line_r);
 /* Splits line (not changed; out owns copies) into out. Returns 0, or -1
  * when the line has no keyword (empty, or starts with a space). */
 int pop3_cmdline_parse(const char *line, struct pop3_cmdline *out);

@@ -99,18 +99,18 @@ void pop3_session_run(struct pop3_session *s)
 	while (!pop3_session_busy(s)) {
 		char *line = NULL;
 
-		switch (pop3_line_read(in, s->srv->max_line, &s->skipping, &line)) {
-		case POP3_LINE_NONE:
+		switch (gateway_line_read(in, s->srv->max_line, &s->skipping, &line)) {
+		case GATEWAY_LINE_NONE:
 			return;
-		case POP3_LINE_TOO_LONG:
+		case GATEWAY_LINE_TOO_LONG:
 			s->sasl_pending = false;
 			pop3_reply_bad(s, "Line too long.");
 			break;
-		case POP3_LINE_INVALID:
+		case GATEWAY_LINE_INVALID:
 			s->sasl_pending = false;
 			pop3_reply_bad(s, "Invalid characters in the command line.");
 			break;
-		case POP3_LINE_OK:
+		case GATEWAY_LINE_OK:
 			pop3_session_line(s, line);
 			free(line);
 			break;

@@ -8,6 +8,7 @@
 #include <event2/buffer.h>
 
 #include "core/strbuf.h"
+#include "gateways/gateway_line.h"
 #include "gateways/smtp/smtp_deliver.h"
 
 /* The ESMTP server's pure parts, apart from any session so that the
@@ -17,20 +18,6 @@
  * its arguments. */
 
 /* ---- command lines ---- */
-
-enum smtp_line_result {
-	SMTP_LINE_NONE,		/* no whole line yet */
-	SMTP_LINE_OK,		/* *line_r is a caller-owned NUL-terminated line */
-	SMTP_LINE_TOO_LONG,	/* a line longer than max was dropped */
-	SMTP_LINE_INVALID,	/* a line with NUL or another control byte was dropped */
-};
-
-/* Takes the next line (ended by CRLF or a bare LF, the end not
- * included) from in if it is at most max bytes. A line found too long
- * before its end arrived sets *skipping and the rest of it is dropped by
- * the next calls; the caller answers once, at SMTP_LINE_TOO_LONG. */
-enum smtp_line_result smtp_line_read(struct evbuffer *in, size_t max, bool *skipping,
-				     char **line_r);
 
 #define SMTP_VERB_MAX 10	/* longer first words are unknown commands */
 

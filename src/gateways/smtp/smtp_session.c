@@ -171,20 +171,20 @@ static void smtp_line_trim(char *line)
 		line[--len] = '\0';
 }
 
-static void smtp_session_line(struct smtp_session *s, enum smtp_line_result result,
+static void smtp_session_line(struct smtp_session *s, enum gateway_line_result result,
 			      char *line)
 {
 	bool sasl = s->input == SMTP_INPUT_SASL;
 
-	if (result == SMTP_LINE_OK)
+	if (result == GATEWAY_LINE_OK)
 		smtp_line_trim(line);
 
-	if (result != SMTP_LINE_OK && sasl)
+	if (result != GATEWAY_LINE_OK && sasl)
 		smtp_session_set_input(s, SMTP_INPUT_COMMAND);
-	if (result == SMTP_LINE_TOO_LONG)
+	if (result == GATEWAY_LINE_TOO_LONG)
 		smtp_reply_bad(s, 500, sasl ? "5.5.6" : "5.5.2",
 			       sasl ? "Authentication exchange line is too long" : "Line too long");
-	else if (result == SMTP_LINE_INVALID)
+	else if (result == GATEWAY_LINE_INVALID)
 		smtp_reply_bad(s, 500, "5.5.2", "Invalid characters in the command line");
 	else if (sasl)
 		smtp_auth_sasl_line(s, line);
@@ -197,15 +197,15 @@ void smtp_session_run(struct smtp_session *s)
 	struct evbuffer *in = net_conn_input(s->conn);
 
 	while (!s->closing && !net_conn_output_full(s->conn) && evbuffer_get_length(in) > 0) {
-		enum smtp_line_result result;
+		enum gateway_line_result result;
 		char *line = NULL;
 
 		if (s->input == SMTP_INPUT_DATA || s->input == SMTP_INPUT_CHUNK) {
 			smtp_data_input(s);
 			continue;
 		}
-		result = smtp_line_read(in, s->srv->max_line, &s->skipping, &line);
-		if (result == SMTP_LINE_NONE)
+		result = gateway_line_read(in, s->srv->max_line, &s->skipping, &line);
+		if (result == GATEWAY_LINE_NONE)
 			break;
 		smtp_session_line(s, result, line);
 		free(line);
