@@ -127,6 +127,9 @@ void net_conn_bev_setup(struct net_conn *conn)
 	bool low = conn->closing || conn->tls_pending;
 
 	bufferevent_setcb(conn->bev, net_conn_readcb, net_conn_writecb, net_conn_eventcb, conn);
+	/* libevent writes 16 KiB per event by default: a FETCH of whole
+	 * messages would take several loop turns per message */
+	bufferevent_set_max_single_write(conn->bev, NET_MAX_SINGLE_WRITE);
 	bufferevent_setwatermark(conn->bev, EV_WRITE, low ? 0 : NET_OUTPUT_LOW, 0);
 	net_conn_apply_timeouts(conn);
 	bufferevent_enable(conn->bev, EV_WRITE);

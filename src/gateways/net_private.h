@@ -26,6 +26,8 @@
 /* net_conn_output_full() past this; drained() once back under LOW. */
 #define NET_OUTPUT_FULL (1024 * 1024)
 #define NET_OUTPUT_LOW (256 * 1024)
+/* the most one write to the socket takes from the output */
+#define NET_MAX_SINGLE_WRITE (1024 * 1024)
 #define NET_BACKLOG 1024
 /* The timeout of a connection until its protocol sets one: the TLS
  * handshake and the greeting. */

@@ -91,6 +91,17 @@ int jmap_download_open(struct jmap_server *srv, const struct directory_identity 
 		       const char *account_id, const char *blob_id, uint64_t *size_r,
 		       int *http_status_r);
 
+/* The messages of Emails email_ids[0..count) of account_id as stored
+ * (each Email's blobId, opened as jmap_download_open() would), for the
+ * IMAP gateway's BODY[] and RFC822, which need nothing else of them:
+ * one store transaction for all, no Email/get. fds_r[i] is an fd the
+ * caller closes and sizes_r[i] its size, or fds_r[i] is -1 when that
+ * Email does not exist. Returns 0, or -1 with *http_status_r (403, 404,
+ * 500) and no fd left open. */
+int jmap_email_blobs_open(struct jmap_server *srv, const struct directory_identity *user,
+			  const char *account_id, const char *const *email_ids, size_t count,
+			  int *fds_r, uint64_t *sizes_r, int *http_status_r);
+
 /* Account id strings as JMAP shows them ("a" + principal id). */
 void jmap_account_id_format(uint32_t account_id, char out[16]);
 int jmap_account_id_parse(const char *s, uint32_t *account_id_r);

@@ -1,10 +1,14 @@
 /* The IMAP view of a mailbox: its messages in UID order (one walk of
  * the membership table, joined with the keywords when asked), the UIDs
  * that vanished, and the mailbox's HIGHESTMODSEQ, size and unseen
- * count. */
+ * count; and a message's blob opened for BODY[]. */
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/xalloc.h"
 #include "store/store_imap.h"
@@ -204,5 +208,41 @@ int store_imap_mailbox_get(struct store_account *acct, uint64_t mailbox_id, unsi
 	    store_imap_count(acct, sql_unseen, mailbox_id, "imap unseen", &unseen, error_r) < 0)
 		return -1;
 	mb_r->unseen = (uint32_t)unseen;
+	return 1;
+}
+
+int store_imap_email_blob_open(struct store_account *acct, uint64_t email_id, int *fd_r,
+			       uint64_t *size_r, const char **error_r)
+{
+	static const char sql[] = "SELECT blob_id FROM emails WHERE id = ?1";
+	char blob_id[STORE_BLOB_ID_LEN + 1];
+	const char *text;
+	sqlite3_stmt *stmt;
+	struct stat st;
+	int ret, fd, found = 0;
+
+	if (email_id > INT64_MAX)
+		return 0;
+	if ((stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)email_id);
+	if ((ret = store_db_row(&acct->db, stmt, "imap email blob", error_r)) <= 0)
+		return ret;
+	text = (const char *)sqlite3_column_text(stmt, 0);
+	snprintf(blob_id, sizeof(blob_id), "%s", text != NULL ? text : "");
+	store_stmt_done(stmt);
+	if ((fd = store_blob_open(acct, blob_id, &found)) < 0) {
+		if (found == 0)
+			return 0;
+		*error_r = "blob open failed";
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "imap email blob", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*fd_r = fd;
+	*size_r = (uint64_t)st.st_size;
 	return 1;
 }

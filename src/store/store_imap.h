@@ -64,6 +64,13 @@ struct store_imap_mailbox {
 int store_imap_mailbox_get(struct store_account *acct, uint64_t mailbox_id, unsigned what,
 			   struct store_imap_mailbox *mb_r, const char **error_r);
 
+/* The message of email_id as stored (its blob), opened read-only for
+ * IMAP's BODY[]: 1 with an fd the caller closes and the blob's size, 0
+ * when the email or its blob does not exist, -1 on error. One row read
+ * and the blob's own lookup; call it inside a read transaction when
+ * opening several. */
+int store_imap_email_blob_open(struct store_account *acct, uint64_t email_id, int *fd_r,
+			       uint64_t *size_r, const char **error_r);
 /* Deletes the expunge records written before `before` (a unix time),
  * raising the floor of each mailbox they belonged to. In its own write
  * transaction unless one is open. */

@@ -259,6 +259,49 @@ def test_fetch_large_mailbox_uses_resume(imap):
     assert len(bodies) == 8 and all(b == big for b in bodies)
 
 
+def test_fetch_whole_message_from_its_blob(server, acct, imap):
+    """BODY[] and RFC822 are the stored bytes, small (quoted when they
+    can be), read, or mapped (past 256 KiB), whole or in part, over a
+    plain connection, TLS and COMPRESS."""
+    msgs = [message(subject=f"w{n}", body=("y" * 70 + "\n") * (n // 72) + "z\n")
+            for n in (10, 5000, 300000, 700000)]
+    for m in msgs:
+        append(imap, m)
+    tern_imap.select(imap)
+    typ, data = imap.fetch("1:*", "(BODY.PEEK[] RFC822.SIZE)")
+    assert [d[1] for d in data if isinstance(d, tuple)] == msgs
+    typ, data = imap.fetch("4", "(BODY.PEEK[]<650000.2000> BODY.PEEK[]<7.20>)")
+    assert data[0][1] == msgs[3][650000:652000]
+    assert f'BODY[]<7> "{msgs[3][7:27].decode()}"'.encode() in data[1]
+    typ, data = imap.fetch("3", "(RFC822)")
+    assert data[0][1] == msgs[2] and b"\\Seen" in data[1]
+    for tls, compress in ((True, False), (False, True)):
+        raw = tern_imap.raw_login(server, acct, tls=tls)
+        if compress:
+            raw.compress()
+        raw.ok("EXAMINE INBOX")
+        lines = raw.ok("FETCH 1:* (BODY.PEEK[])")
+        assert len(lines) == 4
+        for line, m in zip(lines, msgs):
+            assert line.endswith(m.decode() + ")")
+        raw.close()
+
+
+def test_fetch_body_of_expunged_message(server, acct, imap):
+    """A message expunged by another session while this one still shows
+    it: FETCH answers the others with NO [EXPUNGEISSUED], UID FETCH
+    skips it."""
+    ids = [tern_mail.import_raw(acct, message(subject=f"x{i}"))["id"] for i in range(3)]
+    tern_imap.select(imap)
+    tern_mail.email_set(acct, destroy=[ids[1]])
+    status, tagged, untagged = raw(imap, "FETCH 1:3 (BODY.PEEK[])")
+    assert status == "NO" and "EXPUNGEISSUED" in tagged
+    assert [u.split(b" ")[0] for u in untagged] == [b"1", b"3"]
+    status, tagged, untagged = raw(imap, "UID FETCH 1:3 (BODY.PEEK[])")
+    assert status == "OK" and [u.split(b" ")[0] for u in untagged] == [b"1", b"3", b"2"]
+    assert untagged[2] == b"2 EXPUNGE"
+
+
 def test_fetch_modseq_and_changedsince(imap):
     fill(imap, 3)
     tern_imap.select(imap)

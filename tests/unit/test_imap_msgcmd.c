@@ -158,12 +158,16 @@ static void test_fetch_one(const char *item, const char *name, const char *prop)
 static void test_fetch_items(void **state)
 {
 	static const char *const list[] = { "UID", "body.peek[header]<0.100>", "BINARY[2]" };
+	static const char *const whole[] = { "BODY[]", "BODY.PEEK[HEADER]<0.10>" };
 	struct fetch_items items;
+	json_object *props;
 
 	test_fetch_one("FLAGS", "FLAGS", NULL);
 	test_fetch_one("rfc822.size", "RFC822.SIZE", "size");
 	test_fetch_one("BODY", "BODY", "imapBody");
-	test_fetch_one("BODY[]", "BODY[]", "imapSection:");
+	test_fetch_one("BODY[]", "BODY[]", NULL);
+	test_fetch_one("RFC822", "RFC822", NULL);
+	test_fetch_one("BODY.PEEK[]<5.10>", "BODY[]", NULL);
 	test_fetch_one("BODY.PEEK[1.2.MIME]", "BODY[1.2.MIME]", "imapSection:1.2.MIME");
 	test_fetch_one("BODY[3.header.fields.not (to \"X-Y\")]",
 		       "BODY[3.HEADER.FIELDS.NOT (TO X-Y)]",
@@ -175,6 +179,19 @@ static void test_fetch_items(void **state)
 	assert_true(items.items[1].partial);
 	assert_int_equal(items.items[1].offset, 0);
 	assert_int_equal(items.items[1].length, 100);
+	assert_false(items.has_whole);
+	imap_fetch_items_free(&items);
+	/* the whole message is read from its blob: no property, no big
+	 * batch; without PEEK it sets \Seen */
+	assert_int_equal(test_fetch_parse(&items, whole, 2, NULL, 0), 0);
+	assert_true(items.has_whole && items.sets_seen && !items.big);
+	assert_true(items.items[0].whole && !items.items[1].whole);
+	assert_true(items.items[1].partial);
+	props = imap_fetch_properties(&items);
+	assert_int_equal(json_object_array_length(props), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(props, 0)),
+			    "imapSection:HEADER");
+	json_object_put(props);
 	imap_fetch_items_free(&items);
 }
 

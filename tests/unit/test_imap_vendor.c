@@ -1,8 +1,9 @@
 /* The urn:tern:imap vendor capability (docs/vendor-imap.md) through
  * jmap_invoke() over a real store: Email/imapView in full and since a
- * modseq, the Mailbox and Email imap* properties, the sent-date
- * filters, expiry of expunge records, and the refusal of all of it to
- * HTTP callers (jmap_api_request). */
+ * modseq, the Mailbox and Email imap* properties, the blobs the
+ * gateway's BODY[] opens, the sent-date filters, expiry of expunge
+ * records, and the refusal of all of it to HTTP callers
+ * (jmap_api_request). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -485,6 +486,41 @@ static void test_email_sections(void **state)
 			      "{\"ids\":[\"%s\"],\"properties\":[\"imapBinary:TEXT\"]}", c));
 }
 
+/* jmap_email_blobs_open(): the bytes imapSection: gives, for a batch of
+ * Email ids, the unknown ones -1; other accounts refused. */
+static void test_email_blobs_open(void **state)
+{
+	struct jmap_fixture *f = *state;
+	struct directory_identity admin = f->user;
+	char c[32], buf[sizeof(msg_c)];
+	const char *ids[] = { c, "e999999", "bogus" };
+	int fds[3], status;
+	uint64_t sizes[3];
+
+	import(f, msg_c, "{\"m1\":true}", "{}", c);
+	assert_int_equal(jmap_email_blobs_open(f->srv, &f->user, f->account, ids, 3, fds, sizes,
+					       &status), 0);
+	assert_int_equal(status, 200);
+	assert_true(fds[0] >= 0);
+	assert_int_equal(sizes[0], sizeof(msg_c) - 1);
+	assert_int_equal(pread(fds[0], buf, sizeof(buf), 0), sizeof(msg_c) - 1);
+	assert_memory_equal(buf, msg_c, sizeof(msg_c) - 1);
+	close(fds[0]);
+	assert_int_equal(fds[1], -1);
+	assert_int_equal(fds[2], -1);
+
+	assert_int_equal(jmap_email_blobs_open(f->srv, &f->user, "a999", ids, 1, fds, sizes,
+					       &status), -1);
+	assert_int_equal(status, 403);
+	assert_int_equal(jmap_email_blobs_open(f->srv, &f->user, "nope", ids, 1, fds, sizes,
+					       &status), -1);
+	assert_int_equal(status, 404);
+	admin.is_admin = true;
+	assert_int_equal(jmap_email_blobs_open(f->srv, &admin, f->account, ids, 1, fds, sizes,
+					       &status), -1);
+	assert_int_equal(status, 403);
+}
+
 /* ---- filters ---- */
 
 /* The ids Email/query finds for filter, by sentAt, as "e1 e2". */
@@ -709,6 +745,7 @@ int main(void)
 		jmap_fixture_test(test_mailbox_props),
 		jmap_fixture_test(test_email_uids_modseq),
 		jmap_fixture_test(test_email_sections),
+		jmap_fixture_test(test_email_blobs_open),
 		jmap_fixture_test(test_sent_filters),
 		jmap_fixture_test(test_http_refused),
 		jmap_fixture_test(test_big_mailbox),

@@ -2,37 +2,64 @@
  * (sequence numbers past the last: BAD; UIDs not there: skipped);
  * FLAGS, UID and MODSEQ are answered from the view with no JMAP call,
  * everything else with one Email/get per batch asking for just the
- * properties needed. BODY[] without PEEK sets \Seen first (one Email/set
- * per batch). When the output fills up the command waits for it to
- * drain and goes on (cmd->resume). CHANGEDSINCE and VANISHED follow RFC
- * 7162 §3.1.4.1 and §3.2.6. */
+ * properties needed; the whole message (BODY[], RFC822) is read from
+ * its blob as each response is written. BODY[] without PEEK sets \Seen
+ * first (one Email/set per batch). When the output fills up the command
+ * waits for it to drain and goes on (cmd->resume), message by message.
+ * CHANGEDSINCE and VANISHED follow RFC 7162 §3.1.4.1 and §3.2.6. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "gateways/imap/imap_fetch.h"
+#include "jmap/jmap.h"
 
-/* Messages per batch when bodies or parts are asked for: their bytes
- * sit in memory until written. */
+/* Messages per batch when parts are asked for: their bytes sit in
+ * memory (in the Email/get response) until written. */
 #define FETCH_BIG_BATCH 4
+/* Blobs opened at once for whole items; closed when the output fills
+ * up, so that a waiting command holds no files. */
+#define FETCH_BLOB_BATCH 16
 
 struct fetch_state {
 	struct fetch_items items;
 	json_object *props;	/* NULL: the view answers */
 	size_t *indexes;
-	size_t count, pos;
+	size_t count, pos;	/* pos: the next message to answer */
+	/* the batch being answered, indexes[batch..batch_end): its Emails
+	 * by id (NULL when the view answers) and the messages on which
+	 * \Seen was just set */
+	json_object *map;
+	size_t batch, batch_end;
+	bool changed[IMAP_JMAP_BATCH];
+	/* the blobs of indexes[blob..blob_end) when an item is whole */
+	struct fetch_blob blobs[FETCH_BLOB_BATCH];
+	size_t blob, blob_end;
 	bool uid;
 	bool missing;		/* some messages are gone from the mailbox */
 	bool unknown_cte;
 };
 
+/* Closes the blobs not written yet: the next message opens a new batch. */
+static void fetch_blobs_close(struct fetch_state *st)
+{
+	for (size_t i = st->pos; i < st->blob_end; i++) {
+		if (st->blobs[i - st->blob].fd >= 0)
+			close(st->blobs[i - st->blob].fd);
+	}
+	st->blob = st->blob_end = st->pos;
+}
+
 static void fetch_state_free(void *context)
 {
 	struct fetch_state *st = context;
 
+	fetch_blobs_close(st);
 	imap_fetch_items_free(&st->items);
 	json_object_put(st->props);
+	json_object_put(st->map);
 	free(st->indexes);
 	free(st);
 }
@@ -74,42 +101,86 @@ static int fetch_mark_seen(struct imap_session *s, const size_t *batch, size_t n
 	return 0;
 }
 
-/* Answers the next batch of messages. */
-static int fetch_batch(struct imap_session *s, struct fetch_state *st, char **error_type_r)
+/* Starts the next batch: \Seen set, the Emails read. */
+static int fetch_batch_load(struct imap_session *s, struct fetch_state *st, char **error_type_r)
 {
 	size_t n = st->count - st->pos, *batch = st->indexes + st->pos;
-	size_t max = st->props == NULL ? IMAP_JMAP_BATCH : st->items.big ? FETCH_BIG_BATCH :
-		     IMAP_JMAP_BATCH;
-	bool changed[IMAP_JMAP_BATCH] = { false };
-	json_object *map = NULL;
+	size_t max = st->items.big ? FETCH_BIG_BATCH : IMAP_JMAP_BATCH;
 
 	n = n < max ? n : max;
+	memset(st->changed, 0, sizeof(st->changed));
+	json_object_put(st->map);
+	st->map = NULL;
 	if (st->items.sets_seen && !s->view->readonly &&
-	    fetch_mark_seen(s, batch, n, changed, error_type_r) < 0)
+	    fetch_mark_seen(s, batch, n, st->changed, error_type_r) < 0)
 		return -1;
 	if (st->props != NULL &&
-	    (map = imap_msgcmd_get(s, imap_msgcmd_ids(s->view, batch, n),
-				   json_object_get(st->props), error_type_r)) == NULL)
+	    (st->map = imap_msgcmd_get(s, imap_msgcmd_ids(s->view, batch, n),
+				       json_object_get(st->props), error_type_r)) == NULL)
+		return -1;
+	st->batch = st->pos;
+	st->batch_end = st->pos + n;
+	return 0;
+}
+
+/* Opens the blobs of the next messages, in one call. */
+static int fetch_blobs_open(struct imap_session *s, struct fetch_state *st)
+{
+	const char *ids[FETCH_BLOB_BATCH] = { NULL };
+	int fds[FETCH_BLOB_BATCH], status;
+	uint64_t sizes[FETCH_BLOB_BATCH];
+	size_t n = st->count - st->pos;
+
+	n = n < FETCH_BLOB_BATCH ? n : FETCH_BLOB_BATCH;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = imap_view_email_id(s->view, &s->view->msgs[st->indexes[st->pos + i]]);
+	if (jmap_email_blobs_open(s->srv->jmap, &s->user, s->account_id, ids, n, fds, sizes,
+				  &status) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		const char *id = imap_view_email_id(s->view, &s->view->msgs[batch[i]]);
-		json_object *email = map != NULL ? json_object_object_get(map, id) : NULL;
-		struct fetch_msg_out how = {
-			.uid = st->uid || s->qresync,
-			.modseq = s->condstore || st->items.changedsince_set,
-			.flags = changed[i],
-		};
-
-		if (map != NULL && email == NULL) {
-			st->missing = true;
-			continue;
-		}
-		imap_fetch_write_msg(s, &st->items, batch[i], email, &how);
-		st->unknown_cte |= how.unknown_cte;
+		st->blobs[i].fd = fds[i];
+		st->blobs[i].size = sizes[i];
 	}
-	json_object_put(map);
-	st->pos += n;
+	st->blob = st->pos;
+	st->blob_end = st->pos + n;
 	return 0;
+}
+
+/* The message's blob, taken from the batch: NULL when no item is
+ * whole, and blob->fd -1 when the message is gone. */
+static struct fetch_blob *fetch_blob_take(struct fetch_state *st, struct fetch_blob *blob)
+{
+	if (!st->items.has_whole)
+		return NULL;
+	*blob = st->blobs[st->pos - st->blob];
+	st->blobs[st->pos - st->blob].fd = -1;
+	return blob;
+}
+
+/* Answers the next message; a message gone from the mailbox is
+ * skipped. */
+static int fetch_write_next(struct imap_session *s, struct fetch_state *st)
+{
+	size_t index = st->indexes[st->pos];
+	const char *id = imap_view_email_id(s->view, &s->view->msgs[index]);
+	json_object *email = st->map != NULL ? json_object_object_get(st->map, id) : NULL;
+	struct fetch_msg_out how = {
+		.uid = st->uid || s->qresync,
+		.modseq = s->condstore || st->items.changedsince_set,
+		.flags = st->changed[st->pos - st->batch],
+	};
+	struct fetch_blob taken, *blob = fetch_blob_take(st, &taken);
+	int ret = 0;
+
+	if ((st->map != NULL && email == NULL) || (blob != NULL && blob->fd < 0))
+		st->missing = true;
+	else
+		ret = imap_fetch_write_msg(s, &st->items, index, email, blob, &how);
+	if (blob != NULL && blob->fd >= 0)
+		close(blob->fd);
+	st->unknown_cte |= how.unknown_cte;
+	st->pos++;
+	return ret;
 }
 
 static void fetch_finish(struct imap_session *s, const struct fetch_state *st)
@@ -128,10 +199,17 @@ static void fetch_continue(struct imap_session *s, struct imap_cmd *cmd)
 	char *error_type = NULL;
 
 	while (st->pos < st->count) {
-		if (net_conn_output_full(s->conn))
+		if (net_conn_output_full(s->conn)) {
+			fetch_blobs_close(st);
 			return;
-		if (fetch_batch(s, st, &error_type) < 0) {
+		}
+		if (st->pos == st->batch_end && fetch_batch_load(s, st, &error_type) < 0) {
 			imap_msgcmd_fail(s, "FETCH", error_type);
+			return;
+		}
+		if ((st->items.has_whole && st->pos == st->blob_end &&
+		     fetch_blobs_open(s, st) < 0) || fetch_write_next(s, st) < 0) {
+			imap_msgcmd_fail(s, "FETCH", NULL);
 			return;
 		}
 	}

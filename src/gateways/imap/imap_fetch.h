@@ -18,6 +18,8 @@ struct fetch_item {
 	enum fetch_kind kind;
 	char *name;		/* as answered, "<origin>" left out: "BODY[HEADER]" */
 	char *prop;		/* the Email property; NULL for view items */
+	bool whole;		/* the message as stored (BODY[], RFC822): its
+				 * blob's bytes (prop NULL) */
 	bool partial;
 	uint64_t offset, length;
 };
@@ -27,7 +29,9 @@ struct fetch_items {
 	size_t count;
 	bool has_flags, has_uid, has_modseq;
 	bool sets_seen;		/* a BODY[], BINARY[], RFC822 or RFC822.TEXT without PEEK */
-	bool big;		/* content beyond header fields: small batches */
+	bool big;		/* content through JSON beyond header fields:
+				 * small batches */
+	bool has_whole;		/* some item is whole */
 	bool changedsince_set;
 	uint64_t changedsince;
 	bool vanished;
@@ -50,9 +54,20 @@ struct fetch_msg_out {
 	bool unknown_cte;	/* set when a BINARY part could not be decoded */
 };
 
+/* The blob of a message that has whole items: an fd (borrowed) and its
+ * size (jmap_email_blobs_open). */
+struct fetch_blob {
+	int fd;
+	uint64_t size;
+};
+
 /* Writes "* n FETCH (...)" for view message index, with its Email
- * (NULL when the items need none). */
-void imap_fetch_write_msg(struct imap_session *s, const struct fetch_items *items, size_t index,
-			  json_object *email, struct fetch_msg_out *how);
+ * (NULL when the items need none) and its blob (NULL when no item is
+ * whole). Whole items are read from the blob straight into the output
+ * (mapped when large), with no copy through JSON. Returns 0, or -1 when
+ * the blob cannot be read, and then nothing is written. */
+int imap_fetch_write_msg(struct imap_session *s, const struct fetch_items *items, size_t index,
+			 json_object *email, const struct fetch_blob *blob,
+			 struct fetch_msg_out *how);
 
 #endif

@@ -25,7 +25,7 @@ static const struct {
 	{ "RFC822.SIZE", FETCH_SIZE, "size" }, { "ENVELOPE", FETCH_ENVELOPE, "imapEnvelope" },
 	{ "BODY", FETCH_BODY, "imapBody" },
 	{ "BODYSTRUCTURE", FETCH_BODYSTRUCTURE, "imapBodyStructure" },
-	{ "RFC822", FETCH_SECTION, "imapSection:" },
+	{ "RFC822", FETCH_SECTION, NULL },	/* whole */
 	{ "RFC822.HEADER", FETCH_SECTION, "imapSection:HEADER" },
 	{ "RFC822.TEXT", FETCH_SECTION, "imapSection:TEXT" },
 };
@@ -52,14 +52,30 @@ static struct fetch_item *fetch_item_add(struct fetch_items *items, enum fetch_k
 	return item;
 }
 
+/* The whole message is its blob as stored, opened by Email id: no
+ * Email property is asked for it. */
+static void fetch_item_whole(struct fetch_items *items, struct fetch_item *item)
+{
+	free(item->prop);
+	item->prop = NULL;
+	item->whole = true;
+	items->has_whole = true;
+}
+
 static int fetch_simple_add(struct fetch_items *items, const char *name)
 {
 	for (size_t i = 0; i < sizeof(fetch_simple) / sizeof(fetch_simple[0]); i++) {
+		struct fetch_item *item;
+
 		if (strcasecmp(name, fetch_simple[i].name) != 0)
 			continue;
-		fetch_item_add(items, fetch_simple[i].kind, fetch_simple[i].name,
-			       fetch_simple[i].prop != NULL ? xstrdup(fetch_simple[i].prop) : NULL);
-		if (strcasecmp(name, "RFC822") == 0 || strcasecmp(name, "RFC822.TEXT") == 0) {
+		item = fetch_item_add(items, fetch_simple[i].kind, fetch_simple[i].name,
+				      fetch_simple[i].prop != NULL ?
+				      xstrdup(fetch_simple[i].prop) : NULL);
+		if (strcasecmp(name, "RFC822") == 0) {
+			items->sets_seen = true;
+			fetch_item_whole(items, item);
+		} else if (strcasecmp(name, "RFC822.TEXT") == 0) {
 			items->sets_seen = true;
 			items->big = true;
 		}
@@ -245,7 +261,10 @@ static int fetch_bracket_add(struct fetch_items *items, const char *atom)
 	items->sets_seen |= fetch_bracketed[d].seen;
 	if (item->kind == FETCH_BINARY_SIZE)
 		return close[1] == '\0' ? 0 : -1;
-	items->big |= big || item->kind == FETCH_BINARY;
+	if (item->kind == FETCH_SECTION && close == open + 1)
+		fetch_item_whole(items, item);
+	else
+		items->big |= big || item->kind == FETCH_BINARY;
 	return fetch_partial_parse(close + 1, item);
 }
 
