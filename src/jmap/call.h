@@ -28,6 +28,13 @@ struct jmap_limits {
 	int64_t changes_ttl;		/* seconds a change record (tombstone) lives */
 	int64_t max_mailbox_depth;
 	int64_t max_mailbox_name;	/* bytes of a Mailbox name */
+	/* EmailSubmission, the one way into the outbound queue, with the
+	 * SMTP face's bounds: smtp.max-recipients, smtp.max-message-size;
+	 * and smtp.submission.check-sender (false lets a user send as any
+	 * address, From header and envelope sender alike) */
+	int64_t submission_max_recipients;
+	int64_t submission_max_size;
+	bool submission_check_sender;
 };
 
 struct jmap_server {

@@ -13,9 +13,6 @@
  * set method (outbound queue, onSuccess* implicit Email/set);
  * email_submission_envelope.c the envelope and its checks. */
 
-/* Bounds of one submission (the SMTP face will make them settings). */
-#define SUBMISSION_MAX_RECIPIENTS 100
-#define SUBMISSION_MAX_SIZE (50 * 1024 * 1024)
 /* What a recipient's deliveryStatus says until a sender tried it. */
 #define SUBMISSION_QUEUED_REPLY "250 2.1.5 Queued"
 
@@ -43,6 +40,7 @@ struct submission_check {
 	const char *identity_email;
 	json_object *model;	/* the email's cached model (borrowed) */
 	uint64_t size;
+	const struct jmap_limits *limits;	/* the submission bounds and rules */
 };
 
 /* The envelope to store: the given one (validated) or, when given is

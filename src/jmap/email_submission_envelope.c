@@ -237,7 +237,7 @@ static json_object *envelope_check_from_header(const struct submission_check *ch
 
 	if (n == 0)
 		return envelope_error("invalidEmail", "The email has no From address", "from");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && check->limits->submission_check_sender; i++) {
 		const char *email = envelope_model_email(check->model, "from", i);
 
 		if (email == NULL || !jmap_principal_has_address(check->principal, email))
@@ -277,23 +277,25 @@ static json_object *envelope_check(const struct submission_check *check, json_ob
 	const char *from = json_object_get_string(json_object_object_get(mail_from, "email"));
 	size_t n = json_object_array_length(rcpts);
 
-	if (!jmap_principal_has_address(check->principal, from))
+	if (check->limits->submission_check_sender &&
+	    !jmap_principal_has_address(check->principal, from))
 		return jmap_set_error("forbiddenMailFrom",
 				      "The envelope sender is not an address of this account", NULL);
 	if (n == 0)
 		return jmap_set_error("noRecipients", "The envelope has no recipients", NULL);
-	if (n > SUBMISSION_MAX_RECIPIENTS) {
+	if ((int64_t)n > check->limits->submission_max_recipients) {
 		error = jmap_set_error("tooManyRecipients", NULL, NULL);
 		json_object_object_add(error, "maxRecipients",
-				       json_object_new_int64(SUBMISSION_MAX_RECIPIENTS));
+				       json_object_new_int64(check->limits->submission_max_recipients));
 		return error;
 	}
 	if ((error = envelope_invalid_recipients(rcpts)) != NULL)
 		return error;
-	if (check->size > SUBMISSION_MAX_SIZE) {
+	if ((int64_t)check->size > check->limits->submission_max_size) {
 		error = jmap_set_error("tooLarge", "The message is larger than the server sends",
 				       NULL);
-		json_object_object_add(error, "maxSize", json_object_new_int64(SUBMISSION_MAX_SIZE));
+		json_object_object_add(error, "maxSize",
+				       json_object_new_int64(check->limits->submission_max_size));
 		return error;
 	}
 	return NULL;

@@ -176,6 +176,7 @@ int jmap_submission_create(struct jmap_call *call, const char *creation_id, json
 	if (submission_new_load(call, obj, &n, error_r) == 0) {
 		struct submission_check check = {
 			n.principal, n.identity.email, n.model, n.email.size,
+			&call->req->srv->limits,
 		};
 
 		envelope = submission_envelope(&check, json_object_object_get(obj, "envelope"),

@@ -45,6 +45,10 @@ static void server_limits_read(const struct config *cfg, struct jmap_limits *lim
 	limits->changes_ttl = server_duration(cfg, "jmap.changes-ttl", 30 * 24 * 3600);
 	limits->max_mailbox_depth = server_int(cfg, "jmap.mailbox.max-depth", 10);
 	limits->max_mailbox_name = server_int(cfg, "jmap.mailbox.max-name-length", 255);
+	limits->submission_max_recipients = server_int(cfg, "smtp.max-recipients", 100);
+	limits->submission_max_size = server_size(cfg, "smtp.max-message-size", 50 * MB);
+	limits->submission_check_sender = cfg == NULL ||
+		config_bool(cfg, "smtp.submission.check-sender", true);
 }
 
 struct jmap_server *jmap_server_new(struct store *store, struct directory *dir,

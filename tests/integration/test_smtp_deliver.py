@@ -257,3 +257,22 @@ def test_submission_to_remote_sink(srv, sink):
     status = done["deliveryStatus"][rcpt]
     assert status["delivered"] == "yes" and status["smtpReply"].startswith("250")
     assert done["envelope"]["rcptTo"][0]["parameters"] == {"NOTIFY": "FAILURE"}
+
+
+def test_check_sender_off_lets_users_send_as_anyone(ternd_factory, sink):
+    """smtp.submission.check-sender = false: a foreign envelope sender and
+    From pass MAIL, and EmailSubmission/set takes them too."""
+    handler, port = sink
+    srv = ternd_factory(extra=f"smtp = {{ submission = {{ check-sender = false; }}; }};\n"
+                              f"queue = {{ outbound = {{ port = {port}; }}; }};")
+    srv.start()
+    srv.admin().ensure_domain(DOMAIN)
+    user = new_user(srv)
+    other = "newsletter@elsewhere.test"
+    with submission(srv, user) as s:
+        assert s.sendmail(other, [user.address], message(other, user.address, "as anyone")) == {}
+    emails = wait_for(lambda: inbox_emails(user))
+    assert emails[0]["subject"] == "as anyone"
+    assert emails[0]["header:Return-Path"].strip() == f"<{other}>"
+    (sub,) = submissions_of(user)
+    assert sub["envelope"]["mailFrom"]["email"] == other
