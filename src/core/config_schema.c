@@ -15,6 +15,16 @@
 #define SIZE CONFIG_KIND_SIZE
 #define REQUIRED CONFIG_FLAG_REQUIRED
 
+/* RFC 8461 §3.2 names three modes. */
+static int config_check_mta_sts_mode(const char *value, const char **error_r)
+{
+	if (strcmp(value, "enforce") == 0 || strcmp(value, "testing") == 0 ||
+	    strcmp(value, "none") == 0)
+		return 0;
+	*error_r = "expected one of enforce, testing, none";
+	return -1;
+}
+
 const struct config_schema_key config_schema[] = {
 	{ "server.hostname", STRING, 0, NULL },
 	{ "server.listener.*", GROUP, 0, NULL },
@@ -29,6 +39,7 @@ const struct config_schema_key config_schema[] = {
 	{ "server.http.max-request-size", SIZE, 0, NULL },
 	{ "server.http.timeout", DURATION, 0, NULL },
 	{ "server.gateway.threads", INT, 0, NULL },
+	{ "server.gateway.workers", INT, 0, NULL },
 	{ "server.gateway.max-connections", INT, 0, NULL },
 	{ "server.gateway.max-connections-per-ip", INT, 0, NULL },
 	{ "storage.path", STRING, 0, NULL },
@@ -78,6 +89,8 @@ const struct config_schema_key config_schema[] = {
 	{ "smtp.submission.check-sender", BOOL, 0, NULL },
 	{ "smtp.inbound.checks", BOOL, 0, NULL },
 	{ "smtp.inbound.dmarc-reject", BOOL, 0, NULL },
+	{ "smtp.mta-sts.mode", STRING, 0, config_check_mta_sts_mode },
+	{ "smtp.mta-sts.max-age", DURATION, 0, NULL },
 	{ "queue.outbound.next-hop", STRING, 0, NULL },
 	{ "queue.outbound.auth.user", STRING, REQUIRED, NULL },
 	{ "queue.outbound.auth.secret", STRING, REQUIRED, NULL },

@@ -47,7 +47,14 @@ enum gateway_auth_result gateway_auth_login(struct directory *dir, struct net_co
 					    const char *password,
 					    struct directory_identity *id_r)
 {
-	const char *ip = net_conn_peer_ip(conn);
+	return gateway_auth_login_ip(dir, net_conn_peer_ip(conn), protocol, name, password, id_r);
+}
+
+enum gateway_auth_result gateway_auth_login_ip(struct directory *dir, const char *ip,
+					       const char *protocol, const char *name,
+					       const char *password,
+					       struct directory_identity *id_r)
+{
 	struct directory_identity id;
 	enum gateway_auth_result result;
 

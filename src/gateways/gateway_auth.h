@@ -33,6 +33,12 @@ enum gateway_auth_result gateway_auth_login(struct directory *dir, struct net_co
 					    const char *protocol, const char *name,
 					    const char *password,
 					    struct directory_identity *id_r);
+/* The same with the peer's address given (net_conn_peer_ip), for work
+ * offloaded to a worker thread, which must not call net_conn_*(). */
+enum gateway_auth_result gateway_auth_login_ip(struct directory *dir, const char *ip,
+					       const char *protocol, const char *name,
+					       const char *password,
+					       struct directory_identity *id_r);
 
 /* Decodes a SASL PLAIN response (RFC 4616; base64 text, "=" for empty)
  * into authcid and password. An authzid other than empty or equal to

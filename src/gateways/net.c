@@ -54,17 +54,32 @@ void net_loop_post_wake(struct net_loop *loop, struct net_waker *waker)
 	net_loop_signal(loop);
 }
 
-/* Stop: every connection closes, loop 0 stops listening, the loop ends. */
+void net_loop_post_done(struct net_loop *loop, struct net_job *job)
+{
+	pthread_mutex_lock(&loop->lock);
+	job->next = loop->finished;
+	loop->finished = job;
+	pthread_mutex_unlock(&loop->lock);
+	net_loop_signal(loop);
+}
+
+/* Stop: every connection closes, loop 0 stops listening, the loop ends
+ * once the connections with offloaded work had their done. */
 static void net_loop_shutdown(struct net_loop *loop)
 {
+	struct net_conn *conn, *next;
+
 	if (loop->index == 0)
 		net_listeners_close(loop->net);
-	while (loop->conns != NULL) {
-		struct net_conn *conn = loop->conns;
-
-		net_conn_destroy(&conn, false);
+	for (conn = loop->conns; conn != NULL; conn = next) {
+		next = conn->next;
+		if (conn->job != NULL)
+			conn->dead = true;
+		else
+			net_conn_destroy(&conn, false);
 	}
-	event_base_loopbreak(loop->base);
+	if (loop->conns == NULL)
+		event_base_loopbreak(loop->base);
 }
 
 static void net_loop_notified(evutil_socket_t fd, short what, void *context)
@@ -72,6 +87,7 @@ static void net_loop_notified(evutil_socket_t fd, short what, void *context)
 	struct net_loop *loop = context;
 	struct net_pending *accepted, *p;
 	struct net_waker *woken, *w;
+	struct net_job *finished, *job;
 	uint64_t count;
 	bool stopping;
 
@@ -79,10 +95,16 @@ static void net_loop_notified(evutil_socket_t fd, short what, void *context)
 	pthread_mutex_lock(&loop->lock);
 	accepted = loop->accepted;
 	woken = loop->woken;
+	finished = loop->finished;
 	stopping = loop->stopping;
 	loop->accepted = loop->accepted_tail = NULL;
 	loop->woken = NULL;
+	loop->finished = NULL;
 	pthread_mutex_unlock(&loop->lock);
+	while ((job = finished) != NULL) {
+		finished = job->next;
+		net_job_deliver(job);
+	}
 	while ((p = accepted) != NULL) {
 		accepted = p->next;
 		if (stopping)
@@ -215,6 +237,8 @@ static int net_prepare(struct net *net, const char *cert_path, const char *key_p
 		if (net_loop_init(net, i, error_r) < 0)
 			return -1;
 	}
+	if (net_pool_start(net, error_r) < 0)
+		return -1;
 	return net_listeners_open(net, protocols, error_r);
 }
 
@@ -225,6 +249,8 @@ int net_start(const struct config *cfg, const char *cert_path, const char *key_p
 	struct net *net = xcalloc(1, sizeof(*net));
 
 	net->cfg = cfg;
+	pthread_mutex_init(&net->pool.lock, NULL);
+	pthread_cond_init(&net->pool.cond, NULL);
 	if (net_prepare(net, cert_path, key_path, protocols, error_r) < 0) {
 		net_stop(&net);
 		return -1;
@@ -235,9 +261,9 @@ int net_start(const struct config *cfg, const char *cert_path, const char *key_p
 			return -1;
 		}
 	}
-	log_info("gateway.start", "threads=%zu listeners=%zu max_connections=%u "
-		 "max_connections_per_ip=%u", net->loop_count, net->listener_count,
-		 net->limits.max_total, net->limits.max_per_ip);
+	log_info("gateway.start", "threads=%zu workers=%zu listeners=%zu max_connections=%u "
+		 "max_connections_per_ip=%u", net->loop_count, net->pool.count,
+		 net->listener_count, net->limits.max_total, net->limits.max_per_ip);
 	*net_r = net;
 	return 0;
 }
@@ -250,6 +276,7 @@ void net_stop(struct net **_net)
 		return;
 	*_net = NULL;
 	log_info("gateway.stop", "threads=%zu", net->loop_count);
+	net_pool_cancel(net);
 	for (size_t i = 0; i < net->loop_count; i++) {
 		struct net_loop *loop = &net->loops[i];
 
@@ -265,6 +292,8 @@ void net_stop(struct net **_net)
 		if (net->loops[i].running)
 			pthread_join(net->loops[i].thread, NULL);
 	}
+	/* every offloaded job came back to its loop before it ended */
+	net_pool_stop(net);
 	/* loop 0 closed them on its thread, unless it never ran */
 	net_listeners_close(net);
 	for (size_t i = 0; i < net->loop_count; i++) {
@@ -277,5 +306,7 @@ void net_stop(struct net **_net)
 		SSL_CTX_free(net->ssl_ctx);
 	net_limits_free(&net->limits);
 	ipnet_list_free(&net->secure_networks);
+	pthread_cond_destroy(&net->pool.cond);
+	pthread_mutex_destroy(&net->pool.lock);
 	free(net);
 }

@@ -13,8 +13,10 @@
  * every gateway listener, and per client IP), idle timeouts. One
  * libevent loop per worker thread; a connection lives on one loop and
  * every protocol callback for it runs on that loop's thread, one at a
- * time. Protocols are state machines over net_conn_input(); they never
- * block except in jmap_invoke().
+ * time. Protocols are state machines over net_conn_input(); what blocks
+ * (jmap_invoke(), a password hash, DNS) they hand to the worker pool
+ * with net_conn_offload(), so that a loop serves its other connections
+ * meanwhile.
  *
  * Callbacks never nest: net_conn_* calls made inside a callback only
  * record what to do, and the connection is freed only after the
@@ -46,7 +48,8 @@ struct net_protocol {
 	 * cause a call: input left unconsumed while a command was
 	 * suspended must be taken up by the protocol when it resumes. Not
 	 * called after net_conn_close(), between net_conn_starttls() and
-	 * the TLS handshake, nor while the output is full. */
+	 * the TLS handshake, while the output is full, nor while work is
+	 * offloaded (net_conn_offload). */
 	void (*input)(struct net_conn *conn, void *state);
 	/* The output buffer drained to 256 KiB after
 	 * net_conn_output_full() was true: a suspended command may go on.
@@ -70,8 +73,9 @@ struct net_protocol {
 /* Opens every gateway listener of cfg whose protocol is in protocols
  * (NULL-terminated; listeners of other gateway protocols are skipped
  * with a warning) and starts server.gateway.threads loops (0: one per
- * core). cert/key are PEM paths (NULL when no listener needs TLS).
- * Reads server.gateway.max-connections (default 8192),
+ * core) and server.gateway.workers pool threads (default 32). cert/key
+ * are PEM paths (NULL when no listener needs TLS). Reads
+ * server.gateway.max-connections (default 8192),
  * server.gateway.max-connections-per-ip (default 100) and
  * authentication.secure-networks. Returns 0, or -1 with *error_r naming
  * the listener that failed (e.g. port in use) or the bad setting. */
@@ -79,8 +83,10 @@ int net_start(const struct config *cfg, const char *cert_path, const char *key_p
 	      const struct net_protocol *const *protocols, struct net **net_r,
 	      const char **error_r);
 /* Stops accepting, closes every connection (close() called for each,
- * on its loop; output not yet sent is dropped), joins the loops,
- * frees. Call it from a thread that is not one of the loops. */
+ * on its loop; output not yet sent is dropped), joins the loops and the
+ * workers, frees. Offloaded work not yet started is cancelled, work
+ * under way is waited for; either way its done() runs (gone) before
+ * close(). Call it from a thread that is not one of the loops. */
 void net_stop(struct net **net);
 
 /* ---- a connection (call these only from its loop's thread) ---- */
@@ -144,6 +150,34 @@ uint16_t net_conn_local_port(const struct net_conn *conn);
  * setting of it (e.g. "submission"), default when unset. */
 const char *net_conn_listener(const struct net_conn *conn);
 bool net_conn_listener_bool(const struct net_conn *conn, const char *key, bool def);
+
+/* ---- blocking work off the loop ---- */
+
+/* Runs on a pool thread. It may block; it must not call net_conn_*()
+ * nor touch what the connection's loop may change: only arg, and what
+ * the protocol leaves alone until done() (its session state, the
+ * input). */
+typedef void net_work_fn(void *arg);
+/* Runs on the connection's loop thread once work returned, as a
+ * callback of the connection: net_conn_*() may be called, and
+ * net_conn_offload() again. gone: the connection is going away (the
+ * peer reset it, it stalled, the server stops) and work may not have
+ * run at all (cancelled by net_stop): release what arg holds and write
+ * nothing; close() follows. */
+typedef void net_done_fn(struct net_conn *conn, void *arg, bool gone);
+
+/* Hands work(arg) to the worker pool; done(conn, arg, gone) is called
+ * afterwards, exactly once. Call it from inside a callback of conn, at
+ * most one at a time per connection (a second one aborts). Until done
+ * runs, the protocol gets no other callback for conn: nothing more is
+ * read from the peer (input already in net_conn_input() stays there
+ * for done or later: only new bytes bring input()), the idle timeout is
+ * suspended (it starts over when reading resumes), and a connection
+ * that fails meanwhile is freed only after done. Output written before
+ * or right after the call (in the same callback) is sent meanwhile. */
+void net_conn_offload(struct net_conn *conn, net_work_fn *work, net_done_fn *done, void *arg);
+/* True from net_conn_offload() until its done() is called. */
+bool net_conn_is_offloaded(const struct net_conn *conn);
 
 /* ---- waking a connection from another thread ---- */
 

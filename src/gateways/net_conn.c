@@ -29,7 +29,8 @@ struct evbuffer *net_evbuffer_new(void)
 
 static bool net_conn_may_read(const struct net_conn *conn)
 {
-	return !conn->dead && !conn->closing && !conn->tls_pending && !conn->output_was_full;
+	return !conn->dead && !conn->closing && !conn->tls_pending && !conn->output_was_full &&
+		conn->job == NULL;
 }
 
 void net_conn_update_read(struct net_conn *conn)
@@ -250,8 +251,15 @@ static bool net_conn_step(struct net_conn *conn)
 {
 	const struct net_protocol *proto = conn->listener->proto;
 
+	if (conn->want_done) {
+		net_conn_job_done(conn);
+		return true;
+	}
 	if (conn->dead)
 		return false;
+	/* while work is offloaded, what happened waits for its done */
+	if (conn->job != NULL)
+		return net_conn_flush(conn);
 	if (conn->want_open) {
 		conn->want_open = false;
 		net_conn_open(conn);
@@ -289,7 +297,8 @@ void net_conn_run(struct net_conn *conn)
 	conn->running = false;
 	sent = evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0 &&
 		(evbuffer_get_length(conn->out) == 0 || conn->tls_pending);
-	if (conn->dead || (conn->closing && sent))
+	/* offloaded work still refers to conn: freed after its done */
+	if (conn->job == NULL && (conn->dead || (conn->closing && sent)))
 		net_conn_destroy(&conn, !conn->dead);
 }
 

@@ -2,12 +2,14 @@
 #define TERN_NET_PRIVATE_H
 
 /* Shared by the network layer's files (net.c, net_listen.c, net_conn.c,
- * net_tls.c, net_deflate.c, net_waker.c); nothing outside them.
+ * net_tls.c, net_deflate.c, net_waker.c, net_offload.c); nothing
+ * outside them.
  *
  * Threads: every libevent object belongs to one loop and is touched
  * only on that loop's thread (no libevent locking is used). Other
  * threads reach a loop through its queues under loop->lock and an
- * eventfd that wakes it: accepted sockets, wakers, the stop request. */
+ * eventfd that wakes it: accepted sockets, wakers, finished work, the
+ * stop request. The worker pool takes work under pool->lock. */
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -37,6 +39,9 @@
 #define NET_IP_BUCKETS 1024
 /* One refusal log line per this many milliseconds at most. */
 #define NET_REFUSAL_LOG_MS 1000
+/* Worker threads for offloaded work (server.gateway.workers). */
+#define NET_DEFAULT_WORKERS 32
+#define NET_MAX_WORKERS 1024
 
 struct net_deflate;
 
@@ -77,6 +82,31 @@ struct net_listener {
 	struct event *resume;		/* accepting again after EMFILE */
 };
 
+/* Blocking work of one connection (net_conn_offload): queued in the
+ * pool, run by a worker, then handed back to the connection's loop. */
+struct net_job {
+	struct net_job *next;		/* in the pool's queue, then the loop's */
+	struct net_conn *conn;		/* kept alive until done has run */
+	net_work_fn *work;
+	net_done_fn *done;
+	void *arg;
+	bool ran;			/* false: cancelled by net_stop */
+};
+
+/* The worker threads and their queue. */
+struct net_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* under lock */
+	struct net_job *head, *tail;
+	bool cancel;			/* stopping: queued work is not run */
+	bool stop;			/* the workers end once the queue is empty */
+	/* started and joined by net_start/net_stop's thread */
+	pthread_t *threads;
+	size_t count;			/* threads running */
+	size_t size;			/* server.gateway.workers */
+};
+
 /* An accepted socket on its way to its loop. */
 struct net_pending {
 	struct net_pending *next;
@@ -97,6 +127,7 @@ struct net_loop {
 	/* under lock */
 	struct net_pending *accepted, *accepted_tail;
 	struct net_waker *woken;
+	struct net_job *finished;	/* work whose done is due */
 	bool stopping;
 	/* loop thread only */
 	struct net_conn *conns;
@@ -112,6 +143,7 @@ struct net {
 	struct net_listener **listeners;
 	size_t listener_count;
 	struct net_limits limits;
+	struct net_pool pool;
 };
 
 struct net_conn {
@@ -125,6 +157,9 @@ struct net_conn {
 					 * (compressed or not) after each callback */
 	struct net_deflate *deflate;
 	struct net_waker *waker;
+	/* offloaded work not yet done: no protocol callback but done, no
+	 * reading, and the connection is not freed */
+	struct net_job *job;
 	unsigned timeout;
 	uint8_t addr[16];		/* IPv4 as ::ffff:a.b.c.d */
 	char peer_ip[IPNET_ADDR_TEXT_MAX];
@@ -142,6 +177,7 @@ struct net_conn {
 	bool want_write : 1;
 	bool want_wake : 1;
 	bool want_eof : 1;
+	bool want_done : 1;		/* job finished: call its done */
 	bool read_timed_out : 1;
 };
 
@@ -151,6 +187,8 @@ struct net_conn {
 void net_loop_post_accept(struct net_loop *loop, struct net_pending *p);
 /* Queues a waker for loop's thread (waker lock held by the caller). */
 void net_loop_post_wake(struct net_loop *loop, struct net_waker *waker);
+/* Hands finished work back to its connection's loop (from a worker). */
+void net_loop_post_done(struct net_loop *loop, struct net_job *job);
 
 /* ---- net_listen.c ---- */
 
@@ -206,6 +244,19 @@ int net_deflate_flush(struct net_conn *conn);
  * and hands it to the protocol. */
 void net_deflate_receive(struct net_conn *conn);
 void net_deflate_free(struct net_deflate **deflate);
+
+/* ---- net_offload.c ---- */
+
+/* Starts server.gateway.workers threads. 0 or -1. */
+int net_pool_start(struct net *net, const char **error_r);
+/* Queued work will not run: its done is called with gone. */
+void net_pool_cancel(struct net *net);
+/* Ends and joins the workers (the queue is empty: every loop ended). */
+void net_pool_stop(struct net *net);
+/* On conn's loop: the job finished; net_conn_run() calls its done. */
+void net_job_deliver(struct net_job *job);
+/* Inside net_conn_run(): calls the finished job's done and frees it. */
+void net_conn_job_done(struct net_conn *conn);
 
 /* ---- net_waker.c ---- */
 

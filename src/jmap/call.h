@@ -15,6 +15,8 @@
 #define JMAP_CAP_CORE "urn:ietf:params:jmap:core"
 #define JMAP_CAP_MAIL "urn:ietf:params:jmap:mail"
 #define JMAP_CAP_TERN_IMAP "urn:tern:imap"
+/* In-process mail methods for the gateways' local delivery. */
+#define JMAP_CAP_TERN_MAIL "urn:tern:mail"
 
 struct jmap_limits {
 	int64_t max_size_upload;

@@ -87,6 +87,7 @@ const struct jmap_capability jmap_capabilities[] = {
 	{ JMAP_CAP_CONTACTS, NULL, jmap_contacts_account_capability, true, false },
 	{ JMAP_CAP_CALENDARS, NULL, jmap_calendars_account_capability, true, false },
 	{ JMAP_CAP_TERN_IMAP, NULL, NULL, false, true },
+	{ JMAP_CAP_TERN_MAIL, NULL, NULL, false, true },
 	{ JMAP_CAP_TERN_DAV, NULL, NULL, false, true },
 	{ NULL, NULL, NULL, false, false },
 };

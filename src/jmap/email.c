@@ -60,6 +60,8 @@ static const struct jmap_method email_methods[] = {
 	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, NULL },
 	{ "Email/imapView", JMAP_CAP_TERN_IMAP, jmap_email_imap_view, &jmap_email_type,
 	  JMAP_METHOD_ACCOUNT, NULL },
+	{ "Email/deliver", JMAP_CAP_TERN_MAIL, jmap_email_deliver, &jmap_email_type,
+	  JMAP_METHOD_ACCOUNT | JMAP_METHOD_WRITE, email_deliver_prepare },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
 

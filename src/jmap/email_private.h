@@ -156,6 +156,11 @@ void email_import_prepare(struct jmap_call *call);
 int email_import_prepared_take(struct jmap_call *call, const char *cid, const char *blob_id,
 			       void **raw_r, size_t *len_r, struct email_parsed *parsed_r);
 
+/* ---- Email/deliver (email_deliver.c) ---- */
+
+/* Its prepare hook: writes each message's blob file and parses it. */
+void email_deliver_prepare(struct jmap_call *call);
+
 /* ---- blobs (email_blob.c) ---- */
 
 /* The parsed message of the last container read, so that reading many
@@ -185,6 +190,7 @@ int jmap_email_destroy(struct jmap_call *call, const char *id, json_object **err
 /* ---- extra methods ---- */
 
 int jmap_email_import(struct jmap_call *call);
+int jmap_email_deliver(struct jmap_call *call);
 int jmap_email_parse(struct jmap_call *call);
 int jmap_email_copy(struct jmap_call *call);
 

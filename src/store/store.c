@@ -106,6 +106,7 @@ void store_close(struct store **storep)
 		store_db_close(&t->sys);
 		free(t);
 	}
+	store_accounts_close_idle(store);
 	pthread_mutex_destroy(&store->mutex);
 	free(store->deleted);
 	free(store->accounts_dir);

@@ -128,8 +128,10 @@ enum store_type {
 };
 
 /* Opens the account database (creating and migrating it on first use).
- * The handle comes from a small per-thread cache: use it on this thread
- * only and give it back with store_account_release(). */
+ * The handle comes from a small cache shared by the threads (opened
+ * again on one thread, the same handle); until it is given back with
+ * store_account_release() it is this thread's: use it on this thread
+ * only. */
 int store_account_open(struct store *store, uint32_t account_id,
 		       struct store_account **acct_r, const char **error_r);
 void store_account_release(struct store_account **acct);

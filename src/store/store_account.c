@@ -1,5 +1,8 @@
-/* Account handles: each thread's small cache of open account databases,
- * and the bookkeeping that keeps a deleted account from coming back. */
+/* Account handles: open account databases, each used by one thread at
+ * a time and cached, when idle, for whichever thread opens the account
+ * next (a thread pool delivering to many accounts would otherwise open
+ * and parse each database again and again); and the bookkeeping that
+ * keeps a deleted account from coming back. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,33 +56,35 @@ bool store_account_is_deleted(struct store *store, uint32_t account_id)
 	return deleted;
 }
 
-static void store_account_unlink(struct store_account *acct)
+static void store_list_unlink(struct store_account_list *list, struct store_account *acct)
 {
-	struct store_thread *t = acct->owner;
-
 	if (acct->prev != NULL)
 		acct->prev->next = acct->next;
 	else
-		t->accounts = acct->next;
+		list->head = acct->next;
 	if (acct->next != NULL)
 		acct->next->prev = acct->prev;
+	else
+		list->tail = acct->prev;
 	acct->prev = acct->next = NULL;
-	t->account_count--;
+	list->count--;
 }
 
-static void store_account_push_front(struct store_thread *t, struct store_account *acct)
+static void store_list_push(struct store_account_list *list, struct store_account *acct)
 {
 	acct->prev = NULL;
-	acct->next = t->accounts;
-	if (t->accounts != NULL)
-		t->accounts->prev = acct;
-	t->accounts = acct;
-	t->account_count++;
+	acct->next = list->head;
+	if (list->head != NULL)
+		list->head->prev = acct;
+	else
+		list->tail = acct;
+	list->head = acct;
+	list->count++;
 }
 
-static void store_account_close(struct store_account *acct)
+/* Closes a handle that is in no list. */
+static void store_account_free(struct store_account *acct)
 {
-	store_account_unlink(acct);
 	store_txn_rollback(acct);
 	store_db_close(&acct->db);
 	store_writer_unref(acct->store, &acct->writer);
@@ -89,37 +94,68 @@ static void store_account_close(struct store_account *acct)
 	free(acct);
 }
 
+static void store_list_free(struct store_account_list *list)
+{
+	struct store_account *acct;
+
+	while ((acct = list->head) != NULL) {
+		store_list_unlink(list, acct);
+		store_account_free(acct);
+	}
+}
+
 void store_thread_close_accounts(struct store_thread *t)
 {
-	while (t->accounts != NULL)
-		store_account_close(t->accounts);
+	store_list_free(&t->accounts);
 }
 
-/* Closes idle handles of deleted accounts, and the least recently used
- * idle ones beyond the cache size. */
-static void store_thread_trim(struct store_thread *t)
+void store_accounts_close_idle(struct store *store)
 {
-	struct store_account *acct, *prev;
-	unsigned idle = 0;
+	store_list_free(&store->idle);
+}
 
-	for (acct = t->accounts; acct != NULL; acct = acct->next) {
-		if (acct->refcount == 0)
-			idle++;
-	}
-	for (acct = t->accounts; acct != NULL && acct->next != NULL; acct = acct->next)
-		;
-	for (; acct != NULL; acct = prev) {
-		prev = acct->prev;
-		if (acct->refcount > 0)
-			continue;
-		if (acct->dead || idle > STORE_ACCOUNT_CACHE_SIZE) {
-			store_account_close(acct);
-			idle--;
+/* An idle handle of the account, most recently used first; NULL if
+ * the cache has none. */
+static struct store_account *store_idle_take(struct store *store, uint32_t account_id)
+{
+	struct store_account *acct;
+
+	pthread_mutex_lock(&store->mutex);
+	for (acct = store->idle.head; acct != NULL; acct = acct->next) {
+		if (acct->id == account_id) {
+			store_list_unlink(&store->idle, acct);
+			break;
 		}
 	}
+	pthread_mutex_unlock(&store->mutex);
+	return acct;
 }
 
-/* Marks this thread's handles of accounts deleted since it last looked. */
+/* A handle no thread uses any more joins the cache, unless its account
+ * was deleted; past the cache size the least recently used one closes. */
+static void store_idle_put(struct store_account *acct)
+{
+	struct store *store = acct->store;
+	struct store_account *drop = NULL;
+
+	pthread_mutex_lock(&store->mutex);
+	if (acct->dead || store_deleted_contains(store, acct->id)) {
+		drop = acct;
+	} else {
+		store_list_push(&store->idle, acct);
+		if (store->idle.count > STORE_ACCOUNT_CACHE_SIZE) {
+			drop = store->idle.tail;
+			store_list_unlink(&store->idle, drop);
+		}
+	}
+	pthread_mutex_unlock(&store->mutex);
+	/* closing takes the store's lock again (the writer reference) */
+	if (drop != NULL)
+		store_account_free(drop);
+}
+
+/* Marks this thread's handles of accounts deleted since it last looked:
+ * they are closed when given back. */
 static void store_thread_check_deleted(struct store *store, struct store_thread *t)
 {
 	uint64_t gen = atomic_load(&store->delete_gen);
@@ -127,13 +163,12 @@ static void store_thread_check_deleted(struct store *store, struct store_thread 
 	if (gen == t->seen_delete_gen)
 		return;
 	pthread_mutex_lock(&store->mutex);
-	for (struct store_account *acct = t->accounts; acct != NULL; acct = acct->next) {
+	for (struct store_account *acct = t->accounts.head; acct != NULL; acct = acct->next) {
 		if (store_deleted_contains(store, acct->id))
 			acct->dead = true;
 	}
 	pthread_mutex_unlock(&store->mutex);
 	t->seen_delete_gen = gen;
-	store_thread_trim(t);
 }
 
 /* Creates the account's directories (durably: the first commit must
@@ -160,16 +195,14 @@ static int store_account_prepare_dir(struct store *store, uint32_t account_id,
 	return ret;
 }
 
-static int store_account_connect(struct store *store, struct store_thread *t,
-				 uint32_t account_id, struct store_account **acct_r,
-				 const char **error_r)
+static int store_account_connect(struct store *store, uint32_t account_id,
+				 struct store_account **acct_r, const char **error_r)
 {
 	struct store_account *acct = xcalloc(1, sizeof(*acct));
 	char *path;
 	int ret;
 
 	acct->store = store;
-	acct->owner = t;
 	acct->id = account_id;
 	acct->dir = xasprintf("%s/%u", store->accounts_dir, account_id);
 	path = xasprintf("%s/account.db", acct->dir);
@@ -185,7 +218,6 @@ static int store_account_connect(struct store *store, struct store_thread *t,
 		return -1;
 	}
 	acct->writer = store_writer_ref(store, account_id);
-	store_account_push_front(t, acct);
 	*acct_r = acct;
 	return 0;
 }
@@ -201,19 +233,20 @@ int store_account_open(struct store *store, uint32_t account_id,
 		return -1;
 	}
 	store_thread_check_deleted(store, t);
-	for (acct = t->accounts; acct != NULL; acct = acct->next) {
+	/* opened again further up this thread's stack: the same handle,
+	 * so that a write transaction there covers this use too */
+	for (acct = t->accounts.head; acct != NULL; acct = acct->next) {
 		if (acct->id == account_id && !acct->dead)
 			break;
 	}
 	if (acct == NULL) {
-		if (store_account_connect(store, t, account_id, &acct, error_r) < 0)
+		acct = store_idle_take(store, account_id);
+		if (acct == NULL && store_account_connect(store, account_id, &acct, error_r) < 0)
 			return -1;
-	} else {
-		store_account_unlink(acct);
-		store_account_push_front(t, acct);
+		acct->owner = t;
+		store_list_push(&t->accounts, acct);
 	}
 	acct->refcount++;
-	store_thread_trim(t);
 	*acct_r = acct;
 	return 0;
 }
@@ -225,16 +258,36 @@ void store_account_release(struct store_account **acctp)
 	if (acct == NULL)
 		return;
 	*acctp = NULL;
-	if (--acct->refcount == 0 && acct->txn != STORE_TXN_NONE) {
+	if (--acct->refcount > 0)
+		return;
+	if (acct->txn != STORE_TXN_NONE) {
 		log_warn("store.txn_abandoned", "account=%u", acct->id);
 		store_txn_rollback(acct);
 	}
-	store_thread_trim(acct->owner);
+	store_list_unlink(&acct->owner->accounts, acct);
+	acct->owner = NULL;
+	store_idle_put(acct);
 }
 
 uint32_t store_account_id(const struct store_account *acct)
 {
 	return acct->id;
+}
+
+/* Called with store->mutex held: moves the idle handles of account_id
+ * to gone, to be closed once the lock is released. */
+static void store_idle_drop_account(struct store *store, uint32_t account_id,
+				    struct store_account_list *gone)
+{
+	struct store_account *acct, *next;
+
+	for (acct = store->idle.head; acct != NULL; acct = next) {
+		next = acct->next;
+		if (acct->id == account_id) {
+			store_list_unlink(&store->idle, acct);
+			store_list_push(gone, acct);
+		}
+	}
 }
 
 /* Moves the account's directory out of the way under the lock, so no
@@ -244,6 +297,7 @@ void store_account_forget(struct store *store, uint32_t account_id)
 	char *dir = xasprintf("%s/%u", store->accounts_dir, account_id);
 	uint8_t rnd[8];
 	char token[2 * sizeof(rnd) + 1];
+	struct store_account_list gone = { 0 };
 	char *trash;
 	bool moved;
 
@@ -257,7 +311,9 @@ void store_account_forget(struct store *store, uint32_t account_id)
 	if (!moved && errno != ENOENT)
 		log_error("store.account_remove", "account=%u error=%s", account_id,
 			  log_q(strerror(errno)));
+	store_idle_drop_account(store, account_id, &gone);
 	pthread_mutex_unlock(&store->mutex);
+	store_list_free(&gone);
 	store_thread_check_deleted(store, store_thread_self(store));
 	if (moved && store_fs_remove_tree(trash) == 0)
 		log_info("store.account_removed", "account=%u", account_id);

@@ -380,18 +380,31 @@ fail:
 	return -1;
 }
 
-/* 1 if the journal mode is now WAL, 0 if not, -1 on error. */
+/* Another connection holds the database (creating it, say): the
+ * caller waits and tries again rather than failing. */
+static bool store_db_busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+/* 1 if the journal mode is now WAL, 0 if not (yet), -1 on error. */
 static int store_db_try_wal(struct store_db *db, const char **error_r)
 {
 	sqlite3_stmt *stmt;
 	const unsigned char *mode;
-	int ret;
+	int ret, rc;
 
-	if (sqlite3_prepare_v2(db->handle, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK) {
+	rc = sqlite3_prepare_v2(db->handle, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		if (store_db_busy(rc))
+			return 0;
 		*error_r = store_db_error(db, "journal_mode");
 		return -1;
 	}
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && store_db_busy(rc)) {
+		ret = 0;
+	} else if (rc != SQLITE_ROW) {
 		*error_r = store_db_error(db, "journal_mode");
 		ret = -1;
 	} else {

@@ -18,8 +18,8 @@
  * (tree interiors, counters, the full-text structure) is copied to the
  * database once per checkpoint rather than once per transaction. */
 #define STORE_WAL_CHECKPOINT_PAGES 4000
-/* Idle account connections a thread keeps open. */
-#define STORE_ACCOUNT_CACHE_SIZE 8
+/* Idle account connections kept open, for any thread to take up. */
+#define STORE_ACCOUNT_CACHE_SIZE 64
 #define STORE_TRASH_PREFIX ".trash-"
 
 #define STORE_N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -61,11 +61,22 @@ enum store_txn {
 struct store_thread;
 struct store_fts_pending;
 struct store_writer;
+struct store_account;
 
+/* Account handles in use by one thread, or idle in the store's cache;
+ * most recently used first. */
+struct store_account_list {
+	struct store_account *head, *tail;
+	unsigned count;
+};
+
+/* An open account database. While a thread uses it (refcount > 0) it
+ * is that thread's alone; given back, it waits in the store's cache
+ * for the next thread that opens the account. */
 struct store_account {
 	struct store *store;
-	struct store_thread *owner;
-	struct store_account *prev, *next;	/* owner's list, most recent first */
+	struct store_thread *owner;		/* NULL while idle */
+	struct store_account *prev, *next;	/* owner's list, or the idle list */
 	uint32_t id;
 	unsigned refcount;
 	bool dead;				/* the account was deleted */
@@ -94,8 +105,7 @@ struct store_thread {
 	struct store_thread *next;		/* registry link, under store->mutex */
 	pthread_t tid;
 	struct store_db sys;
-	struct store_account *accounts;
-	unsigned account_count;
+	struct store_account_list accounts;	/* in use by this thread */
 	uint64_t seen_delete_gen;
 };
 
@@ -113,6 +123,9 @@ struct store {
 	atomic_uint_fast64_t delete_gen;
 	/* Guarded by mutex: the writer locks of accounts with open handles. */
 	struct store_writer *writers;
+	/* Guarded by mutex: handles no thread uses, at most
+	 * STORE_ACCOUNT_CACHE_SIZE; never one of a deleted account. */
+	struct store_account_list idle;
 };
 
 /* ---- errors (store_db.c) ---- */
@@ -209,7 +222,9 @@ void store_account_mark_deleted(struct store *store, uint32_t account_id);
 bool store_account_is_deleted(struct store *store, uint32_t account_id);
 /* Removes leftovers of interrupted deletions under accounts/. */
 void store_accounts_sweep(struct store *store);
+/* At store_close(): the handles of t, and the idle ones. */
 void store_thread_close_accounts(struct store_thread *t);
+void store_accounts_close_idle(struct store *store);
 
 /* ---- one writer per account (store_writer.c) ---- */
 

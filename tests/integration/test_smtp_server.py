@@ -6,6 +6,7 @@ injection, smuggling). What a test delivers is looked up over JMAP.
 Every server runs with a static zone file, so nothing touches the
 network."""
 import base64
+import concurrent.futures
 import json
 import os
 import shutil
@@ -357,6 +358,65 @@ def test_pipelining(srv, alice):
     assert c.reply()[0] == 221
     assert c.closed()
     assert len(find_emails(alice, subject)) == 1
+
+
+def test_pipelined_auth_and_transaction(srv, alice):
+    # AUTH, MAIL and RCPT in one packet: each waits for the one before
+    # (the password check and the recipient lookup run off the loop)
+    subject = tern.unique("pipe-auth")
+    c = Smtp(srv.submission_port)
+    c.send(f"EHLO client.test\r\nAUTH PLAIN {plain(alice.name, alice.password)}\r\n"
+           f"MAIL FROM:<{alice.address}>\r\nRCPT TO:<{alice.address}>\r\n"
+           "RCPT TO:<nobody@smtp.test>\r\nDATA\r\n")
+    assert c.reply()[0] == 250
+    assert c.reply()[0] == 235
+    assert c.reply()[0] == 250
+    assert c.reply()[0] == 250
+    assert c.reply()[0] == 550
+    assert c.reply()[0] == 354
+    c.send(message(subject, frm=alice.address) + ".\r\nQUIT\r\n")
+    assert c.reply()[0] == 250
+    assert c.reply()[0] == 221
+    assert c.closed()
+    assert len(find_emails(alice, subject)) == 1
+
+
+def test_parallel_sessions(srv, alice, bob):
+    # many sessions delivering at once, to two accounts: every message
+    # arrives once
+    subject = tern.unique("parallel")
+
+    def session(n):
+        with smtplib.SMTP("127.0.0.1", srv.smtp_port, timeout=TIMEOUT) as s:
+            s.ehlo("client.test")
+            for i in range(5):
+                to = alice.address if (n + i) % 2 == 0 else bob.address
+                msg = message(f"{subject} {n}.{i}", to=to)
+                s.sendmail("p@elsewhere.example", [to], msg.encode())
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(session, range(16)))
+    assert len(find_emails(alice, subject, want=40, timeout=30)) == 40
+    assert len(find_emails(bob, subject, want=40, timeout=30)) == 40
+
+
+def test_peer_gone_during_delivery(srv, alice):
+    # the client leaves while its message is being stored: the message
+    # is delivered all the same, and the server goes on serving
+    subject = tern.unique("gone")
+    c = Smtp(srv.smtp_port)
+    c.send(f"EHLO client.test\r\nMAIL FROM:<g@elsewhere.example>\r\n"
+           f"RCPT TO:<{alice.address}>\r\nDATA\r\n")
+    for code in (250, 250, 250, 354):
+        assert c.reply()[0] == code
+    c.send(message(subject) + ".\r\n")
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    c.close()
+    assert len(find_emails(alice, subject)) == 1
+    c = Smtp(srv.smtp_port)
+    c.ok("EHLO client.test")
+    c.ok("QUIT", 221)
+    c.close()
 
 
 def test_many_recipients(srv, alice, bob):

@@ -2,8 +2,8 @@
  * protocol defined here: plain and implicit TLS connections, STARTTLS
  * (with plaintext injection), COMPRESS=DEFLATE, the connection limits,
  * idle timeouts, output back-pressure, wakers from another thread, a
- * stop with connections open, secure client networks; and gateway_auth.
- * Every socket is on loopback. */
+ * stop with connections open, secure client networks, work offloaded to
+ * the worker pool; and gateway_auth. Every socket is on loopback. */
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -44,6 +44,10 @@
 
 static struct {
 	atomic_int opened, closed, wakes, timeouts, drained;
+	/* offloaded work: handed over, started and finished by a worker,
+	 * done, done with gone, and connections closed before their work
+	 * was done */
+	atomic_int offloaded, started, worked, done, gone, early_close;
 	struct directory *dir;
 	struct net_waker *kept;	/* a waker the test holds past its connection */
 	pthread_mutex_t lock;
@@ -53,15 +57,23 @@ struct session {
 	struct net_waker *waker;
 	size_t big_left;
 	int woken;
+	pthread_t loop_thread;
+	/* SLOW ms text: work that sleeps on a worker */
+	unsigned slow_ms;
+	char *slow_text;	/* set while offloaded */
+	bool slow_on_worker;
 };
 
 static char big_chunk[BIG_CHUNK];
 
 static void *proto_open(struct net_conn *conn, void *context)
 {
+	struct session *s = xcalloc(1, sizeof(*s));
+
 	atomic_fetch_add(&stats.opened, 1);
+	s->loop_thread = pthread_self();
 	net_conn_printf(conn, "HELLO %s\r\n", net_conn_listener(conn));
-	return xcalloc(1, sizeof(struct session));
+	return s;
 }
 
 static void big_continue(struct net_conn *conn, struct session *s)
@@ -130,6 +142,44 @@ static void cmd_compress(struct net_conn *conn)
 		net_conn_printf(conn, "NO %s\r\n", error);
 }
 
+static void proto_input(struct net_conn *conn, void *state);
+
+static void slow_work(void *arg)
+{
+	struct session *s = arg;
+	struct timespec pause = { s->slow_ms / 1000, (long)(s->slow_ms % 1000) * 1000000 };
+
+	atomic_fetch_add(&stats.started, 1);
+	nanosleep(&pause, NULL);
+	s->slow_on_worker = !pthread_equal(pthread_self(), s->loop_thread);
+	atomic_fetch_add(&stats.worked, 1);
+}
+
+static void slow_done(struct net_conn *conn, void *arg, bool gone)
+{
+	struct session *s = arg;
+
+	atomic_fetch_add(gone ? &stats.gone : &stats.done, 1);
+	if (!gone)
+		net_conn_printf(conn, "SLOW %s %s\r\n", s->slow_text,
+				s->slow_on_worker ? "worker" : "loop");
+	free(s->slow_text);
+	s->slow_text = NULL;
+	/* pipelined input waited in the buffer */
+	if (!gone)
+		proto_input(conn, s);
+}
+
+static void cmd_slow(struct net_conn *conn, struct session *s, const char *args)
+{
+	char *end;
+
+	s->slow_ms = (unsigned)strtoul(args, &end, 10);
+	s->slow_text = xstrdup(*end == ' ' ? end + 1 : "");
+	atomic_fetch_add(&stats.offloaded, 1);
+	net_conn_offload(conn, slow_work, slow_done, s);
+}
+
 /* Returns false when the protocol must read no further this time. */
 static bool proto_line(struct net_conn *conn, struct session *s, const char *line)
 {
@@ -155,6 +205,9 @@ static bool proto_line(struct net_conn *conn, struct session *s, const char *lin
 		return false;
 	} else if (strcmp(line, "WAKE") == 0) {
 		cmd_wake(conn, s);
+	} else if (strncmp(line, "SLOW ", 5) == 0) {
+		cmd_slow(conn, s, line + 5);
+		return false;
 	} else if (strncmp(line, "LOGIN ", 6) == 0) {
 		cmd_login(conn, line + 6);
 	} else if (strcmp(line, "QUIT") == 0) {
@@ -210,6 +263,8 @@ static void proto_close(struct net_conn *conn, void *state)
 {
 	struct session *s = state;
 
+	if (s->slow_text != NULL)
+		atomic_fetch_add(&stats.early_close, 1);
 	net_waker_release(&s->waker);
 	free(s);
 	atomic_fetch_add(&stats.closed, 1);
@@ -255,6 +310,8 @@ static uint16_t free_port(void)
 
 /* Starts net on fresh ports, with settings of the authentication group
  * (auth, "" for none); a port taken meanwhile means another try. */
+static unsigned env_workers = 8;
+
 static void env_start_auth(struct env *env, unsigned max_total, unsigned max_per_ip,
 			   const char *auth)
 {
@@ -267,8 +324,8 @@ static void env_start_auth(struct env *env, unsigned max_total, unsigned max_per
 		config_free(&env->cfg);
 		env->plain_port = free_port();
 		env->tls_port = free_port();
-		text = xasprintf("server = { gateway = { threads = 2; max-connections = %u;\n"
-				 "  max-connections-per-ip = %u; };\n"
+		text = xasprintf("server = { gateway = { threads = 2; workers = %u;\n"
+				 "  max-connections = %u; max-connections-per-ip = %u; };\n"
 				 " listener = {\n"
 				 "  plain = { bind = \"127.0.0.1:%u\"; protocol = \"imap\"; };\n"
 				 "  secure = { bind = [ \"127.0.0.1:%u\" ]; protocol = \"imap\";\n"
@@ -276,7 +333,8 @@ static void env_start_auth(struct env *env, unsigned max_total, unsigned max_per
 				 "  mail = { bind = \"127.0.0.1:%u\"; protocol = \"smtp\"; };\n"
 				 "  web = { bind = \"127.0.0.1:%u\"; protocol = \"http\"; };\n"
 				 " }; };\n"
-				 "authentication = { %s };\n", max_total, max_per_ip, env->plain_port,
+				 "authentication = { %s };\n", env_workers, max_total, max_per_ip,
+				 env->plain_port,
 				 env->tls_port, free_port(), free_port(), auth);
 		env->cfg = config_load_string(text, "test", &error);
 		free(text);
@@ -330,6 +388,13 @@ static int setup(void **state)
 	atomic_store(&stats.wakes, 0);
 	atomic_store(&stats.timeouts, 0);
 	atomic_store(&stats.drained, 0);
+	atomic_store(&stats.offloaded, 0);
+	atomic_store(&stats.started, 0);
+	atomic_store(&stats.worked, 0);
+	atomic_store(&stats.done, 0);
+	atomic_store(&stats.gone, 0);
+	atomic_store(&stats.early_close, 0);
+	env_workers = 8;
 	*state = group_env;
 	return 0;
 }
@@ -1012,6 +1077,158 @@ static void test_auth_login(void **state)
 	client_close(&c);
 }
 
+/* ---- offloaded work ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Work runs on a worker; pipelined commands wait for its done and are
+ * answered in order. */
+static void test_offload_pipelined(void **state)
+{
+	struct env *env = *state;
+	struct client *c;
+
+	env_start(env, 100, 10);
+	c = client_connect(env->plain_port);
+	client_expect(c, "HELLO plain");
+	client_send(c, "SLOW 50 a\r\nECHO b\r\nSLOW 0 c\r\nSLOW 20 d\r\nECHO e\r\n");
+	client_expect(c, "SLOW a worker");
+	client_expect(c, "b");
+	client_expect(c, "SLOW c worker");
+	client_expect(c, "SLOW d worker");
+	client_expect(c, "e");
+	/* and over TLS, the input arriving a byte at a time meanwhile */
+	client_send(c, "QUIT\r\n");
+	client_expect(c, "BYE");
+	client_close(&c);
+	c = client_connect(env->tls_port);
+	client_tls(c);
+	client_expect(c, "HELLO secure");
+	client_send(c, "SLOW 100 tls\r\n");
+	for (const char *p = "ECHO after\r\n"; *p != '\0'; p++)
+		client_send_raw(c, p, 1);
+	client_expect(c, "SLOW tls worker");
+	client_expect(c, "after");
+	client_close(&c);
+	wait_for(&stats.closed, 2);
+	assert_int_equal(atomic_load(&stats.done), 4);
+	assert_int_equal(atomic_load(&stats.gone), 0);
+}
+
+/* A loop serves other connections while their work runs: eight slow
+ * commands on two loops take about the time of one (four, were the
+ * loops to run them). */
+static void test_offload_parallel(void **state)
+{
+	struct env *env = *state;
+	struct client *c[8];
+	double t0;
+
+	env_start(env, 100, 10);
+	for (size_t i = 0; i < 8; i++) {
+		c[i] = client_connect(env->plain_port);
+		client_expect(c[i], "HELLO plain");
+	}
+	t0 = now_s();
+	for (size_t i = 0; i < 8; i++)
+		client_send(c[i], "SLOW 600 p\r\nECHO q\r\n");
+	for (size_t i = 0; i < 8; i++) {
+		client_expect(c[i], "SLOW p worker");
+		client_expect(c[i], "q");
+	}
+	assert_true(now_s() - t0 < 2.0);
+	for (size_t i = 0; i < 8; i++)
+		client_close(&c[i]);
+	wait_for(&stats.closed, 8);
+}
+
+/* The idle timeout does not fire during the work; it starts over once
+ * the work is done. */
+static void test_offload_timeout(void **state)
+{
+	struct env *env = *state;
+	struct client *c;
+	double t0;
+
+	env_start(env, 100, 10);
+	c = client_connect(env->plain_port);
+	client_expect(c, "HELLO plain");
+	client_send(c, "TIMEOUT 1\r\nSLOW 1500 long\r\n");
+	client_expect(c, "OK");
+	client_expect(c, "SLOW long worker");
+	t0 = now_s();
+	client_expect(c, "TIMEOUT");
+	assert_true(now_s() - t0 > 0.5);
+	client_expect_end(c);
+	client_close(&c);
+	wait_for(&stats.closed, 1);
+	assert_int_equal(atomic_load(&stats.timeouts), 1);
+}
+
+/* A peer that leaves while its work runs: the connection is freed only
+ * after done. One that half-closes still gets every answer. */
+static void test_offload_peer_gone(void **state)
+{
+	struct env *env = *state;
+	struct client *c, *half;
+	struct linger reset = { 1, 0 };
+
+	env_start(env, 100, 10);
+	c = client_connect(env->plain_port);
+	half = client_connect(env->plain_port);
+	client_expect(c, "HELLO plain");
+	client_expect(half, "HELLO plain");
+	client_send(c, "SLOW 300 x\r\nECHO y\r\n");
+	client_send(half, "SLOW 300 h\r\nECHO i\r\nQUIT\r\n");
+	shutdown(half->fd, SHUT_WR);
+	wait_for(&stats.offloaded, 2);
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	client_close(&c);
+	client_expect(half, "SLOW h worker");
+	client_expect(half, "i");
+	client_expect(half, "BYE");
+	client_expect_end(half);
+	client_close(&half);
+	wait_for(&stats.closed, 2);
+	assert_int_equal(atomic_load(&stats.done) + atomic_load(&stats.gone), 2);
+	assert_int_equal(atomic_load(&stats.early_close), 0);
+}
+
+/* net_stop with work under way and work queued behind it (two workers,
+ * four jobs): the running work ends, the queued is cancelled, every
+ * done is told gone before close. */
+static void test_offload_stop(void **state)
+{
+	struct env *env = *state;
+	struct client *c[4];
+
+	env_workers = 2;
+	env_start(env, 100, 10);
+	for (size_t i = 0; i < 4; i++) {
+		c[i] = client_connect(env->plain_port);
+		client_expect(c[i], "HELLO plain");
+		client_send(c[i], "SLOW 500 s\r\n");
+	}
+	wait_for(&stats.offloaded, 4);
+	wait_for(&stats.started, 2);
+	net_stop(&env->net);
+	assert_int_equal(atomic_load(&stats.gone), 4);
+	assert_int_equal(atomic_load(&stats.done), 0);
+	assert_int_equal(atomic_load(&stats.worked), 2);
+	assert_int_equal(atomic_load(&stats.closed), 4);
+	assert_int_equal(atomic_load(&stats.early_close), 0);
+	for (size_t i = 0; i < 4; i++) {
+		client_expect_end(c[i]);
+		client_close(&c[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1030,6 +1247,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
 		cmocka_unit_test(test_sasl_plain),
 		cmocka_unit_test_setup_teardown(test_auth_login, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offload_pipelined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offload_parallel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offload_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offload_peer_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offload_stop, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,7 +25,10 @@
 
 #define HOSTNAME "mx.example.org"
 
-static const char test_config[] = "server = { hostname = \"" HOSTNAME "\"; };";
+#define MAX_UPLOAD 100000
+
+static const char test_config[] = "server = { hostname = \"" HOSTNAME "\"; };\n"
+	"jmap = { max-size-upload = 100000; };";
 
 static const char msg_hello[] =
 	"From: Rene <rene@remote.test>\r\n"
@@ -700,6 +704,97 @@ static void test_deliver_local_for_queue(void **state)
 	assert_int_equal(reply.code, 550);
 }
 
+/* ---- Email/deliver ---- */
+
+/* One Email/deliver of len bytes of raw into the Inbox of account_id,
+ * with an extra property when extra is not NULL: the response (new
+ * reference). */
+static json_object *email_deliver(struct deliver_fixture *f, uint32_t account_id,
+				  const char *raw, size_t len, const char *extra)
+{
+	json_object *r = call_as(f, account_id, "Mailbox/query", "{\"filter\":{\"role\":\"inbox\"}}");
+	json_object *item = json_object_new_object(), *mailboxes = json_object_new_object();
+	json_object *args, *emails = json_object_new_object(), *responses, *result;
+	struct directory_identity user = as_user(account_id);
+	char account[16];
+
+	json_object_object_add(mailboxes, jstr(r, "ids/0"), json_object_new_boolean(true));
+	json_object_put(r);
+	json_object_object_add(item, "message", json_object_new_string_len(raw, (int)len));
+	json_object_object_add(item, "mailboxIds", mailboxes);
+	if (extra != NULL)
+		json_object_object_add(item, extra, json_object_new_boolean(true));
+	json_object_object_add(emails, "m", item);
+	args = json_object_new_object();
+	jmap_account_id_format(account_id, account);
+	json_object_object_add(args, "accountId", json_object_new_string(account));
+	json_object_object_add(args, "emails", emails);
+	responses = jmap_invoke(f->fx.srv, &user, "Email/deliver", args);
+	json_object_put(args);
+	assert_string_equal(jstr(responses, "0/0"), "Email/deliver");
+	result = json_object_get(jpath(responses, "0/1"));
+	json_object_put(responses);
+	return result;
+}
+
+/* The bytes of blob_id of account_id (caller frees). */
+static char *blob_bytes(struct deliver_fixture *f, uint32_t account_id, const char *blob_id,
+			size_t *len_r)
+{
+	struct directory_identity user = as_user(account_id);
+	char account[16], *data;
+	uint64_t size = 0;
+	int status = 0, fd;
+
+	jmap_account_id_format(account_id, account);
+	fd = jmap_download_open(f->fx.srv, &user, account, blob_id, &size, &status);
+	assert_true(fd >= 0);
+	data = malloc(size + 1);
+	assert_int_equal(pread(fd, data, size, 0), (ssize_t)size);
+	close(fd);
+	*len_r = (size_t)size;
+	return data;
+}
+
+/* The message goes in as bytes (8-bit, a NUL included) and comes out
+ * the same; bad items are refused one by one; HTTP clients cannot ask
+ * for the method's capability. */
+static void test_email_deliver_method(void **state)
+{
+	struct deliver_fixture *f = *state;
+	static const char raw[] = "Subject: bytes\r\n\r\ncaf\xc3\xa9 \xff\x00 end\r\n";
+	static const char http_body[] =
+		"{\"using\":[\"urn:ietf:params:jmap:core\",\"urn:tern:mail\"],"
+		"\"methodCalls\":[[\"Email/deliver\",{},\"0\"]]}";
+	json_object *resp = email_deliver(f, f->bob, raw, sizeof(raw) - 1, NULL), *problem;
+	char *big = calloc(1, MAX_UPLOAD + 1), *got;
+	int status = 0;
+	size_t len;
+
+	assert_non_null(jpath(resp, "created/m/id"));
+	assert_null(jpath(resp, "notCreated"));
+	got = blob_bytes(f, f->bob, jstr(resp, "created/m/blobId"), &len);
+	assert_int_equal(len, sizeof(raw) - 1);
+	assert_memory_equal(got, raw, len);
+	free(got);
+	json_object_put(resp);
+	assert_int_equal(inbox_count(f, f->bob), 1);
+	resp = email_deliver(f, f->bob, raw, sizeof(raw) - 1, "keywords");
+	assert_string_equal(jstr(resp, "notCreated/m/type"), "invalidProperties");
+	json_object_put(resp);
+	memset(big, 'x', MAX_UPLOAD + 1);
+	resp = email_deliver(f, f->bob, big, MAX_UPLOAD + 1, NULL);
+	assert_string_equal(jstr(resp, "notCreated/m/type"), "tooLarge");
+	json_object_put(resp);
+	free(big);
+	assert_int_equal(inbox_count(f, f->bob), 1);
+	problem = jmap_api_request(f->fx.srv, &f->fx.user, "application/json", http_body,
+				   sizeof(http_body) - 1, &status);
+	assert_int_equal(status, 400);
+	assert_string_equal(jstr(problem, "type"), "urn:ietf:params:jmap:error:unknownCapability");
+	json_object_put(problem);
+}
+
 #define deliver_test(fn) cmocka_unit_test_setup_teardown(fn, deliver_setup, deliver_teardown)
 
 int main(void)
@@ -720,6 +815,7 @@ int main(void)
 		deliver_test(test_submission_forbidden_from),
 		deliver_test(test_inbound_checks),
 		deliver_test(test_deliver_local_for_queue),
+		deliver_test(test_email_deliver_method),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -436,6 +436,66 @@ static void test_account_cache(void **state)
 	store_account_release(&a);
 }
 
+struct holder_arg {
+	struct store *store;
+	uint32_t account;
+	struct store_account *acct;	/* the handle the thread had */
+	pthread_barrier_t *barrier;	/* NULL: give it back at once */
+};
+
+/* Opens the account and gives the handle back, at once or after the
+ * test thread passed the barrier twice. */
+static void *holder_thread(void *p)
+{
+	struct holder_arg *arg = p;
+	struct store_account *acct;
+	const char *error;
+
+	assert_int_equal(store_account_open(arg->store, arg->account, &acct, &error), 0);
+	arg->acct = acct;
+	if (arg->barrier != NULL) {
+		pthread_barrier_wait(arg->barrier);
+		pthread_barrier_wait(arg->barrier);
+	}
+	store_account_release(&acct);
+	return NULL;
+}
+
+/* Idle handles serve any thread; one in use is that thread's alone. */
+static void test_account_cache_shared(void **state)
+{
+	struct fixture *f = *state;
+	struct holder_arg arg = { f->store, 7, NULL, NULL };
+	struct store_account *a, *b;
+	pthread_barrier_t barrier;
+	pthread_t thread;
+	const char *error;
+
+	assert_int_equal(pthread_create(&thread, NULL, holder_thread, &arg), 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(store_account_open(f->store, 7, &a, &error), 0);
+	assert_ptr_equal(a, arg.acct);
+	/* in use here: another thread gets a handle of its own */
+	assert_int_equal(pthread_create(&thread, NULL, holder_thread, &arg), 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_ptr_not_equal(arg.acct, a);
+	/* both idle now: two opens at once get both */
+	store_account_release(&a);
+	pthread_barrier_init(&barrier, NULL, 2);
+	arg.barrier = &barrier;
+	assert_int_equal(pthread_create(&thread, NULL, holder_thread, &arg), 0);
+	pthread_barrier_wait(&barrier);
+	assert_int_equal(store_account_open(f->store, 7, &b, &error), 0);
+	assert_ptr_not_equal(b, arg.acct);
+	assert_int_equal(store_txn_begin(b, true, &error), 0);
+	assert_true(store_modseq_next(b) > 0);
+	assert_int_equal(store_txn_commit(b, &error), 0);
+	store_account_release(&b);
+	pthread_barrier_wait(&barrier);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	pthread_barrier_destroy(&barrier);
+}
+
 static void test_txn_rules(void **state)
 {
 	struct fixture *f = *state;
@@ -1154,6 +1214,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_principal_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_cache_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modseq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),

@@ -19,15 +19,33 @@ bool smtp_auth_allowed(const struct smtp_session *s)
 	return gateway_auth_plaintext_ok(s->conn, s->srv->allow_plaintext);
 }
 
-static void smtp_auth_login(struct smtp_session *s, const char *name, const char *password)
+static void smtp_auth_forget(struct smtp_session *s)
 {
-	struct directory_identity id;
+	if (s->job.password != NULL)
+		explicit_bzero(s->job.password, strlen(s->job.password));
+	free(s->job.password);
+	free(s->job.name);
+	s->job.password = s->job.name = NULL;
+}
 
-	switch (gateway_auth_login(s->srv->dir, s->conn, "smtp", name, password, &id)) {
+/* The password hash takes its time: on a worker. */
+static void smtp_auth_work(struct smtp_session *s)
+{
+	memset(&s->job.id, 0, sizeof(s->job.id));
+	s->job.auth = gateway_auth_login_ip(s->srv->dir, s->env.client_ip, "smtp", s->job.name,
+					    s->job.password, &s->job.id);
+}
+
+static void smtp_auth_done(struct smtp_session *s, bool gone)
+{
+	smtp_auth_forget(s);
+	if (gone)
+		return;
+	switch (s->job.auth) {
 	case GATEWAY_AUTH_OK:
-		s->user = id;
+		s->user = s->job.id;
 		s->authenticated = true;
-		log_info("smtp.auth", "session=%s user=%s", s->id, log_q(id.name));
+		log_info("smtp.auth", "session=%s user=%s", s->id, log_q(s->user.name));
 		smtp_reply(s, 235, "2.7.0", "Authentication successful");
 		break;
 	case GATEWAY_AUTH_FAILED:
@@ -44,6 +62,15 @@ static void smtp_auth_login(struct smtp_session *s, const char *name, const char
 		smtp_reply(s, 454, "4.7.0", "Temporary authentication failure");
 		break;
 	}
+	explicit_bzero(&s->job.id, sizeof(s->job.id));
+}
+
+/* Takes copies of the credentials for the worker. */
+static void smtp_auth_login(struct smtp_session *s, const char *name, const char *password)
+{
+	s->job.name = xstrdup(name);
+	s->job.password = xstrdup(password);
+	smtp_session_offload(s, smtp_auth_work, smtp_auth_done);
 }
 
 static void smtp_auth_plain(struct smtp_session *s, const char *response)

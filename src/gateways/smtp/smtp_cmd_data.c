@@ -10,24 +10,41 @@
 
 /* ---- the end of a message ---- */
 
+static void smtp_message_answer(struct smtp_session *s, const struct smtp_reply *reply)
+{
+	s->transactions++;
+	log_info("smtp.message", "session=%s from=%s rcpts=%zu size=%llu code=%d", s->id,
+		 log_q(s->mail_from), s->env.rcpt_count, (unsigned long long)s->data.size,
+		 reply->code);
+	smtp_reply_write(s, reply);
+	smtp_session_reset(s);
+}
+
+static void smtp_message_work(struct smtp_session *s)
+{
+	smtp_deliver_message(s->srv->deliver, &s->env, s->data.msg.s != NULL ? s->data.msg.s : "",
+			     s->data.msg.len, &s->job.reply);
+}
+
+static void smtp_message_done(struct smtp_session *s, bool gone)
+{
+	if (!gone)
+		smtp_message_answer(s, &s->job.reply);
+}
+
 static void smtp_message_end(struct smtp_session *s)
 {
 	struct smtp_reply reply;
-	struct smtp_envelope *env = smtp_session_envelope(s);
 
 	smtp_session_set_input(s, SMTP_INPUT_COMMAND);
-	if (s->data.too_big)
+	if (s->data.too_big) {
 		smtp_reply_set(&reply, 552, "5.3.4", "Message too big: the limit is %zu bytes",
 			       s->srv->max_message);
-	else
-		smtp_deliver_message(s->srv->deliver, env, s->data.msg.s != NULL ? s->data.msg.s : "",
-				     s->data.msg.len, &reply);
-	s->transactions++;
-	log_info("smtp.message", "session=%s from=%s rcpts=%zu size=%llu code=%d", s->id,
-		 log_q(env->mail_from), env->rcpt_count, (unsigned long long)s->data.size,
-		 reply.code);
-	smtp_reply_write(s, &reply);
-	smtp_session_reset(s);
+		smtp_message_answer(s, &reply);
+		return;
+	}
+	/* the 250 waits until every copy is durable */
+	smtp_session_offload(s, smtp_message_work, smtp_message_done);
 }
 
 /* ---- DATA ---- */

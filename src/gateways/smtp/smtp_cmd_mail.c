@@ -126,6 +126,30 @@ static int smtp_mail_params_apply(struct smtp_session *s, const struct smtp_path
 
 /* ---- MAIL ---- */
 
+static void smtp_mail_answer(struct smtp_session *s, const char *address,
+			     const struct smtp_reply *reply)
+{
+	log_info("smtp.mail", "session=%s from=%s size=%llu code=%d", s->id, log_q(address),
+		 (unsigned long long)s->env.declared_size, reply->code);
+	if (s->state != SMTP_STATE_MAIL)
+		smtp_session_reset(s);
+	smtp_reply_write(s, reply);
+}
+
+static void smtp_mail_work(struct smtp_session *s)
+{
+	s->job.ok = smtp_deliver_mail(s->srv->deliver, &s->env, &s->job.reply);
+}
+
+static void smtp_mail_done(struct smtp_session *s, bool gone)
+{
+	if (gone)
+		return;
+	if (s->job.ok)
+		smtp_session_set_state(s, SMTP_STATE_MAIL);
+	smtp_mail_answer(s, s->mail_from, &s->job.reply);
+}
+
 /* The checks before the parameters: state and authentication. */
 static bool smtp_mail_allowed(struct smtp_session *s)
 {
@@ -151,17 +175,20 @@ void smtp_cmd_mail(struct smtp_session *s, const char *args)
 		smtp_reply_bad(s, reply.code, reply.enhanced, reply.text);
 		return;
 	}
-	if (smtp_mail_params_apply(s, &path, &reply) == 0 &&
-	    smtp_address_check(path.address, false, s->env.smtputf8, &reply) == 0) {
+	if (smtp_mail_params_apply(s, &path, &reply) < 0 ||
+	    smtp_address_check(path.address, false, s->env.smtputf8, &reply) < 0) {
+		smtp_mail_answer(s, path.address, &reply);
+	} else if (s->authenticated) {
+		/* the sender check asks the directory and JMAP */
 		s->mail_from = xstrdup(path.address);
-		if (smtp_deliver_mail(s->srv->deliver, smtp_session_envelope(s), &reply))
-			smtp_session_set_state(s, SMTP_STATE_MAIL);
+		smtp_session_offload(s, smtp_mail_work, smtp_mail_done);
+	} else {
+		/* nothing to look up: answered here, without a worker */
+		s->mail_from = xstrdup(path.address);
+		smtp_session_envelope(s);
+		smtp_mail_work(s);
+		smtp_mail_done(s, false);
 	}
-	log_info("smtp.mail", "session=%s from=%s size=%llu code=%d", s->id, log_q(path.address),
-		 (unsigned long long)s->env.declared_size, reply.code);
-	if (s->state != SMTP_STATE_MAIL)
-		smtp_session_reset(s);
-	smtp_reply_write(s, &reply);
 	smtp_path_args_free(&path);
 }
 
@@ -247,12 +274,45 @@ static void smtp_rcpt_add(struct smtp_session *s, struct smtp_rcpt *rcpt)
 		smtp_session_set_state(s, SMTP_STATE_RCPT);
 }
 
+static void smtp_rcpt_clear(struct smtp_rcpt *rcpt)
+{
+	free(rcpt->address);
+	free(rcpt->orcpt);
+	free(rcpt->account_ids);
+	memset(rcpt, 0, sizeof(*rcpt));
+}
+
+/* Logs and answers; rcpt joins the transaction when ok, else is freed
+ * (address is used before either). */
+static void smtp_rcpt_answer(struct smtp_session *s, const char *address,
+			     struct smtp_rcpt *rcpt, bool ok, const struct smtp_reply *reply)
+{
+	log_info("smtp.rcpt", "session=%s to=%s code=%d", s->id, log_q(address), reply->code);
+	if (ok)
+		smtp_rcpt_add(s, rcpt);
+	else
+		smtp_rcpt_clear(rcpt);
+	smtp_reply_write(s, reply);
+}
+
+static void smtp_rcpt_work(struct smtp_session *s)
+{
+	s->job.ok = smtp_deliver_rcpt(s->srv->deliver, &s->env, &s->job.rcpt, &s->job.reply);
+}
+
+static void smtp_rcpt_done(struct smtp_session *s, bool gone)
+{
+	if (gone)
+		smtp_rcpt_clear(&s->job.rcpt);
+	else
+		smtp_rcpt_answer(s, s->job.rcpt.address, &s->job.rcpt, s->job.ok, &s->job.reply);
+}
+
 void smtp_cmd_rcpt(struct smtp_session *s, const char *args)
 {
 	struct smtp_rcpt rcpt = { 0 };
 	struct smtp_path_args path;
 	struct smtp_reply reply;
-	bool ok = false;
 
 	if (!smtp_rcpt_allowed(s))
 		return;
@@ -262,17 +322,12 @@ void smtp_cmd_rcpt(struct smtp_session *s, const char *args)
 	}
 	if (smtp_rcpt_params_apply(s, &path, &rcpt, &reply) == 0 &&
 	    smtp_address_check(path.address, true, s->env.smtputf8, &reply) == 0) {
+		/* the directory, and the quota through JMAP */
 		rcpt.address = xstrdup(path.address);
-		ok = smtp_deliver_rcpt(s->srv->deliver, smtp_session_envelope(s), &rcpt, &reply);
-	}
-	log_info("smtp.rcpt", "session=%s to=%s code=%d", s->id, log_q(path.address), reply.code);
-	if (ok) {
-		smtp_rcpt_add(s, &rcpt);
+		s->job.rcpt = rcpt;
+		smtp_session_offload(s, smtp_rcpt_work, smtp_rcpt_done);
 	} else {
-		free(rcpt.address);
-		free(rcpt.orcpt);
-		free(rcpt.account_ids);
+		smtp_rcpt_answer(s, path.address, &rcpt, false, &reply);
 	}
-	smtp_reply_write(s, &reply);
 	smtp_path_args_free(&path);
 }

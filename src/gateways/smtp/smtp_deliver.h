@@ -75,7 +75,8 @@ void smtp_deliver_free(struct smtp_deliver **d);
 /* MAIL FROM: on a submission listener (or with a user) the user must
  * own the address (its addresses and aliases) unless
  * smtp.submission.check-sender is false: else 550 5.7.1. Returns true
- * when the reply is a 250. */
+ * when the reply is a 250. Blocks only when env->user is set (the
+ * sender check); without a user it answers at once. */
 bool smtp_deliver_mail(struct smtp_deliver *d, const struct smtp_envelope *env,
 		       struct smtp_reply *reply_r);
 

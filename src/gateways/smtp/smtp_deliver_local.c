@@ -1,7 +1,9 @@
-/* Local delivery: one copy per account, uploaded as the account's user
- * with the trace fields prepended and imported into its Inbox. Used for
- * mail from other servers (smtp_deliver_message) and by the outbound
- * queue for local recipients and DSNs (smtp_deliver_local). */
+/* Local delivery: one copy per account, with the trace fields
+ * prepended, stored into its Inbox as the account's user by
+ * Email/deliver (blob and Email in one transaction). Used for mail from
+ * other servers (smtp_deliver_message) and by the outbound queue for
+ * local recipients and DSNs (smtp_deliver_local). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,13 +18,15 @@
 
 /* ---- one account ---- */
 
-static json_object *local_import_args(const char *blob_id, const char *mailbox_id)
+/* Email/deliver of one message into mailbox_id: the blob and the Email
+ * in one transaction, durable at its one commit. */
+static json_object *local_deliver_args(const struct strbuf *msg, const char *mailbox_id)
 {
 	json_object *args = json_object_new_object(), *emails = json_object_new_object();
 	json_object *item = json_object_new_object(), *mailboxes = json_object_new_object();
 	char date[21];
 
-	json_object_object_add(item, "blobId", json_object_new_string(blob_id));
+	json_object_object_add(item, "message", json_object_new_string_len(msg->s, (int)msg->len));
 	json_object_object_add(mailboxes, mailbox_id, json_object_new_boolean(true));
 	json_object_object_add(item, "mailboxIds", mailboxes);
 	time_format_utc(time(NULL), date);
@@ -57,10 +61,10 @@ void deliver_import_refused(struct smtp_deliver *d, const struct directory_ident
 		deliver_reply(reply_r, 451, "4.3.0", "Temporary failure, try again later");
 }
 
-/* One Email/import: 1 stored, 0 refused (reply set), -1 the Inbox id
+/* One Email/deliver: 1 stored, 0 refused (reply set), -1 the Inbox id
  * went stale. */
-static int local_import_once(struct smtp_deliver *d, const struct directory_identity *user,
-			     const char *blob_id, size_t len, struct smtp_reply *reply_r)
+static int local_deliver_once(struct smtp_deliver *d, const struct directory_identity *user,
+			      const struct strbuf *msg, struct smtp_reply *reply_r)
 {
 	char *mailbox_id = NULL, *error_type = NULL;
 	json_object *resp;
@@ -71,7 +75,7 @@ static int local_import_once(struct smtp_deliver *d, const struct directory_iden
 		deliver_reply(reply_r, 451, "4.3.0", "Temporary failure, try again later");
 		return 0;
 	}
-	resp = deliver_jmap_call(d, user, "Email/import", local_import_args(blob_id, mailbox_id),
+	resp = deliver_jmap_call(d, user, "Email/deliver", local_deliver_args(msg, mailbox_id),
 				 &error_type);
 	free(mailbox_id);
 	type = resp != NULL ? deliver_set_error(resp, "created", "m") : error_type;
@@ -80,7 +84,7 @@ static int local_import_once(struct smtp_deliver *d, const struct directory_iden
 	} else if (strcmp(type, "notFound") == 0 || strcmp(type, "invalidProperties") == 0) {
 		ret = -1;
 	} else {
-		deliver_import_refused(d, user, type, len, reply_r);
+		deliver_import_refused(d, user, type, msg->len, reply_r);
 		ret = 0;
 	}
 	json_object_put(resp);
@@ -88,15 +92,15 @@ static int local_import_once(struct smtp_deliver *d, const struct directory_iden
 	return ret;
 }
 
-static void local_import_blob(struct smtp_deliver *d, const struct directory_identity *user,
-			      const char *blob_id, size_t len, struct smtp_reply *reply_r)
+static void local_deliver_msg(struct smtp_deliver *d, const struct directory_identity *user,
+			      const struct strbuf *msg, struct smtp_reply *reply_r)
 {
-	int ret = local_import_once(d, user, blob_id, len, reply_r);
+	int ret = local_deliver_once(d, user, msg, reply_r);
 
 	if (ret < 0) {
 		/* the Inbox we remembered is gone: look it up again */
 		deliver_inbox_forget(d, user->account_id);
-		ret = local_import_once(d, user, blob_id, len, reply_r);
+		ret = local_deliver_once(d, user, msg, reply_r);
 		if (ret < 0)
 			deliver_reply(reply_r, 451, "4.3.0", "Temporary failure, try again later");
 	}
@@ -109,32 +113,26 @@ void deliver_local_import(struct smtp_deliver *d, uint32_t account_id, const cha
 			  struct smtp_reply *reply_r)
 {
 	struct directory_identity user;
-	struct deliver_span *kept = NULL, *spans;
-	size_t count = deliver_trace_keep(msg, len, d->hostname, &kept), total = header_len;
-	char *blob_id;
-	int status = 0;
+	struct deliver_span *kept = NULL;
+	size_t count = deliver_trace_keep(msg, len, d->hostname, &kept);
+	struct strbuf copy = { 0 };
 
-	spans = xcalloc(count + 1, sizeof(*spans));
-	spans[0].data = header;
-	spans[0].len = header_len;
-	for (size_t i = 0; i < count; i++) {
-		spans[i + 1] = kept[i];
-		total += kept[i].len;
-	}
-	deliver_identity(account_id, rcpt, &user);
-	blob_id = deliver_upload(d, &user, spans, count + 1, &status);
-	if (blob_id != NULL)
-		local_import_blob(d, &user, blob_id, total, reply_r);
-	else if (status == 413)
+	/* a json-c string holds at most INT_MAX bytes */
+	if (header_len + len > INT_MAX) {
 		deliver_reply(reply_r, 552, "5.3.4", "Message too large");
-	else
-		deliver_reply(reply_r, 451, "4.3.0", "Temporary failure, try again later");
-	if (!deliver_reply_ok(reply_r))
-		log_warn("smtp.deliver_failed", "account=%u rcpt=%s reply=%d status=%d", account_id,
-			 log_q(rcpt), reply_r->code, status);
-	free(blob_id);
-	free(spans);
+		free(kept);
+		return;
+	}
+	strbuf_append(&copy, header, header_len);
+	for (size_t i = 0; i < count; i++)
+		strbuf_append(&copy, kept[i].data, kept[i].len);
 	free(kept);
+	deliver_identity(account_id, rcpt, &user);
+	local_deliver_msg(d, &user, &copy, reply_r);
+	if (!deliver_reply_ok(reply_r))
+		log_warn("smtp.deliver_failed", "account=%u rcpt=%s reply=%d", account_id,
+			 log_q(rcpt), reply_r->code);
+	strbuf_free(&copy);
 }
 
 /* ---- every account of a transaction ---- */

@@ -154,6 +154,35 @@ struct smtp_envelope *smtp_session_envelope(struct smtp_session *s)
 	return env;
 }
 
+/* ---- work on a worker ---- */
+
+static void smtp_session_work(void *arg)
+{
+	struct smtp_session *s = arg;
+
+	s->job.work(s);
+}
+
+static void smtp_session_done(struct net_conn *conn, void *arg, bool gone)
+{
+	struct smtp_session *s = arg;
+	smtp_done_fn *done = s->job.done;
+
+	s->job.work = NULL;
+	s->job.done = NULL;
+	done(s, gone);
+	if (!gone)
+		smtp_session_run(s);
+}
+
+void smtp_session_offload(struct smtp_session *s, smtp_work_fn *work, smtp_done_fn *done)
+{
+	smtp_session_envelope(s);
+	s->job.work = work;
+	s->job.done = done;
+	net_conn_offload(s->conn, smtp_session_work, smtp_session_done, s);
+}
+
 void smtp_session_close(struct smtp_session *s)
 {
 	s->closing = true;
@@ -196,7 +225,8 @@ void smtp_session_run(struct smtp_session *s)
 {
 	struct evbuffer *in = net_conn_input(s->conn);
 
-	while (!s->closing && !net_conn_output_full(s->conn) && evbuffer_get_length(in) > 0) {
+	while (!s->closing && !net_conn_is_offloaded(s->conn) && !net_conn_output_full(s->conn) &&
+	       evbuffer_get_length(in) > 0) {
 		enum gateway_line_result result;
 		char *line = NULL;
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "directory/directory.h"
+#include "gateways/gateway_auth.h"
 #include "gateways/net.h"
 #include "gateways/smtp/smtp_deliver.h"
 #include "gateways/smtp/smtp_parse.h"
@@ -19,8 +20,11 @@
  *   smtp_cmd_data.c     DATA and BDAT, and the end of a message
  *   smtp_cmd_auth.c     AUTH PLAIN and LOGIN
  *   smtp_parse*.c, smtp_data.c   the pure parsers (smtp_parse.h)
- * MAIL, RCPT and the message go to smtp_deliver.h; nothing here opens
- * the store or calls JMAP. */
+ * MAIL, RCPT and the message go to smtp_deliver.h, and AUTH's password
+ * to the directory, on a worker thread (smtp_session_offload): the loop
+ * goes on serving other sessions meanwhile, and this session reads no
+ * further until the answer is written, so that pipelined replies stay
+ * in order. Nothing here opens the store or calls JMAP. */
 
 struct smtp_server {
 	struct directory *dir;
@@ -60,6 +64,27 @@ enum smtp_sasl_step {
 	SMTP_SASL_LOGIN_PASSWORD,	/* LOGIN's password */
 };
 
+struct smtp_session;
+
+/* A command's blocking part, on a worker: it reads the session (the
+ * envelope is filled in first) and writes only its job. */
+typedef void smtp_work_fn(struct smtp_session *s);
+/* Its answer, back on the loop. gone: the connection is going away;
+ * release what the job holds and answer nothing. */
+typedef void smtp_done_fn(struct smtp_session *s, bool gone);
+
+/* What the offloaded command hands to its done. */
+struct smtp_job {
+	smtp_work_fn *work;
+	smtp_done_fn *done;
+	struct smtp_reply reply;
+	bool ok;			/* the reply is a 250 */
+	struct smtp_rcpt rcpt;		/* RCPT: the recipient being checked */
+	char *name, *password;		/* AUTH: the credentials (wiped after) */
+	enum gateway_auth_result auth;
+	struct directory_identity id;	/* AUTH: who logged in */
+};
+
 struct smtp_session {
 	struct smtp_server *srv;
 	struct net_conn *conn;
@@ -90,6 +115,7 @@ struct smtp_session {
 	bool chunk_discard;		/* the BDAT failed: read its bytes, then answer */
 	struct smtp_reply chunk_reply;	/* the answer of a discarded chunk */
 	unsigned transactions;		/* messages received in this session */
+	struct smtp_job job;		/* the command on a worker, if any */
 };
 
 /* ---- the session (smtp_session.c) ---- */
@@ -115,6 +141,10 @@ void smtp_session_update_timeout(struct smtp_session *s);
 /* The transaction's envelope with what the session knows of its client
  * filled in, for smtp_deliver_*(). Owned by s. */
 struct smtp_envelope *smtp_session_envelope(struct smtp_session *s);
+/* Runs work on a worker with the envelope filled in, then done on the
+ * loop, then takes up the pipelined input. The caller returns at once;
+ * nothing of the session changes until done. */
+void smtp_session_offload(struct smtp_session *s, smtp_work_fn *work, smtp_done_fn *done);
 
 /* "code enhanced text" and CRLF; enhanced NULL or "" for none. */
 void smtp_reply(struct smtp_session *s, int code, const char *enhanced, const char *fmt, ...)

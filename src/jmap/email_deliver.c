@@ -1,0 +1,299 @@
+/* Email/deliver (urn:tern:mail, for in-process callers only): Email/import
+ * with each message given as its bytes ("message") rather than as the
+ * blobId of an upload. The blob and the Email are written in the
+ * method's one write transaction, so that one commit makes both
+ * durable: local delivery (the SMTP gateway) would otherwise wait for
+ * an upload's commit, then for the import's. An upload would also count
+ * against the recipient's maxConcurrentUpload, which mail arriving for
+ * them must not.
+ *
+ *   emails: { cid: { message: String (the raw octets), mailboxIds,
+ *                    receivedAt (UTCDate, optional) } }
+ *
+ * answers as Email/import does (created, notCreated by cid); a message
+ * longer than maxSizeUpload is "tooLarge". Its prepare hook writes each
+ * blob file and parses each message before the transaction, so that
+ * deliveries into one account do that side by side and only take turns
+ * to store. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+#include "jmap/email_private.h"
+#include "jmap/std_private.h"
+
+/* Bounds what one call holds parsed at once; the rest is parsed in the
+ * transaction. */
+#define DELIVER_PREPARE_MAX_BYTES (64u * 1024 * 1024)
+
+static const char *const deliver_known_args[] = { "accountId", "emails", NULL };
+static const char *const deliver_known_props[] = { "message", "mailboxIds", "receivedAt",
+						    NULL };
+
+/* ---- the prepare hook ---- */
+
+struct deliver_prepared_one {
+	char *cid;
+	struct store_blob_writer *writer;	/* the staged blob, or NULL */
+	bool parsed_set;
+	struct email_parsed parsed;
+};
+
+struct deliver_prepared {
+	struct deliver_prepared_one *items;
+	size_t count;
+	size_t next;		/* the handler takes them in order */
+};
+
+static void deliver_prepared_free(void *ptr)
+{
+	struct deliver_prepared *prep = ptr;
+
+	for (size_t i = 0; i < prep->count; i++) {
+		free(prep->items[i].cid);
+		store_blob_write_abort(&prep->items[i].writer);
+		if (prep->items[i].parsed_set)
+			email_parsed_clear(&prep->items[i].parsed);
+	}
+	free(prep->items);
+	free(prep);
+}
+
+/* The message of obj, if it is one the handler would take. */
+static bool deliver_message_of(struct jmap_call *call, json_object *obj, const char **raw_r,
+			       size_t *len_r)
+{
+	json_object *value;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, "message", &value) ||
+	    !json_object_is_type(value, json_type_string))
+		return false;
+	*raw_r = json_object_get_string(value);
+	*len_r = (size_t)json_object_get_string_len(value);
+	return *len_r <= (uint64_t)call->req->srv->limits.max_size_upload;
+}
+
+static void deliver_prepare_one(struct jmap_call *call, json_object *obj,
+				struct deliver_prepared_one *item, size_t *budget)
+{
+	const char *raw, *error;
+	size_t len;
+
+	if (!deliver_message_of(call, obj, &raw, &len) || len > *budget)
+		return;
+	if (store_blob_write_begin(call->acct, &item->writer, &error) < 0)
+		return;
+	if (store_blob_write(item->writer, raw, len, &error) < 0 ||
+	    store_blob_write_close(item->writer, &error) < 0) {
+		store_blob_write_abort(&item->writer);
+		return;
+	}
+	*budget -= len;
+	email_parsed_init(&item->parsed, raw, len);
+	item->parsed_set = true;
+}
+
+void email_deliver_prepare(struct jmap_call *call)
+{
+	json_object *emails;
+	struct deliver_prepared *prep;
+	size_t budget = DELIVER_PREPARE_MAX_BYTES, i = 0;
+
+	if (!json_object_object_get_ex(call->args, "emails", &emails) ||
+	    !json_object_is_type(emails, json_type_object) ||
+	    json_object_object_length(emails) > call->req->srv->limits.max_objects_in_set)
+		return;
+	prep = xcalloc(1, sizeof(*prep));
+	prep->count = (size_t)json_object_object_length(emails);
+	prep->items = xcalloc(prep->count > 0 ? prep->count : 1, sizeof(*prep->items));
+	json_object_object_foreach(emails, cid, obj) {
+		prep->items[i].cid = xstrdup(cid);
+		deliver_prepare_one(call, obj, &prep->items[i++], &budget);
+	}
+	call->prepared = prep;
+	call->prepared_free = deliver_prepared_free;
+}
+
+/* The prepared item of cid, if the hook staged it: taken over. */
+static struct deliver_prepared_one *deliver_prepared_take(struct jmap_call *call, const char *cid)
+{
+	struct deliver_prepared *prep = call->prepared;
+
+	/* items that failed before their message are never taken, so the
+	 * next one may be further on */
+	while (prep != NULL && prep->next < prep->count) {
+		struct deliver_prepared_one *item = &prep->items[prep->next++];
+
+		if (strcmp(item->cid, cid) == 0)
+			return item->writer != NULL ? item : NULL;
+	}
+	return NULL;
+}
+
+/* ---- one message ---- */
+
+struct deliver_one {
+	const char *raw;
+	size_t len;
+	uint64_t *mailbox_ids;
+	size_t mailbox_count;
+	time_t received_at;
+	char blob_id[STORE_BLOB_ID_LEN + 1];
+};
+
+static json_object *deliver_prop_error(const char *prop, const char *description)
+{
+	const char *props[] = { prop, NULL };
+
+	return jmap_set_error("invalidProperties", description, props);
+}
+
+static json_object *deliver_check_props(json_object *obj)
+{
+	json_object_object_foreach(obj, key, value) {
+		bool ok = false;
+
+		(void)value;
+		for (size_t i = 0; deliver_known_props[i] != NULL; i++)
+			ok = ok || strcmp(key, deliver_known_props[i]) == 0;
+		if (!ok)
+			return deliver_prop_error(key, "Unknown property");
+	}
+	return NULL;
+}
+
+/* Checks one item. 0, or -1 with *error_r (a SetError, or NULL after a
+ * method error). */
+static int deliver_read(struct jmap_call *call, json_object *obj, struct deliver_one *one,
+			json_object **error_r)
+{
+	json_object *received = json_object_object_get(obj, "receivedAt");
+	bool failed;
+
+	*error_r = NULL;
+	if (!json_object_is_type(obj, json_type_object)) {
+		*error_r = jmap_set_error("invalidProperties", "An item must be an object", NULL);
+		return -1;
+	}
+	if ((*error_r = deliver_check_props(obj)) != NULL)
+		return -1;
+	if (!json_object_is_type(json_object_object_get(obj, "message"), json_type_string)) {
+		*error_r = deliver_prop_error("message", "message must be a String");
+		return -1;
+	}
+	if (!deliver_message_of(call, obj, &one->raw, &one->len)) {
+		*error_r = jmap_set_error("tooLarge", "The message is larger than maxSizeUpload",
+					  NULL);
+		return -1;
+	}
+	if (received != NULL && (!json_object_is_type(received, json_type_string) ||
+				 time_parse_utc(json_object_get_string(received), &one->received_at) < 0)) {
+		*error_r = deliver_prop_error("receivedAt", "receivedAt must be a UTCDate");
+		return -1;
+	}
+	*error_r = email_mailboxes_parse(call, json_object_object_get(obj, "mailboxIds"),
+					 &one->mailbox_ids, &one->mailbox_count, &failed);
+	return *error_r != NULL || failed ? -1 : 0;
+}
+
+/* The blob, placed in this transaction (its file is synced at the
+ * commit), then the Email. */
+static int deliver_store(struct jmap_call *call, struct email_quota *quota, const char *cid,
+			 struct deliver_one *one, json_object **created_r, json_object **error_r)
+{
+	struct deliver_prepared_one *item = deliver_prepared_take(call, cid);
+	struct email_new in = { one->blob_id, one->raw, one->len, one->mailbox_ids,
+				one->mailbox_count, NULL, 0, one->received_at };
+	const char *error;
+	uint64_t size;
+	int ret;
+
+	ret = item != NULL ?
+	      store_blob_write_finish(&item->writer, one->blob_id, &size, &error) :
+	      email_blob_write(call->acct, one->raw, one->len, one->blob_id, &error);
+	if (ret < 0) {
+		*error_r = NULL;
+		return jmap_call_error(call, "serverFail", "deliver: %s", error);
+	}
+	if (item != NULL && item->parsed_set)
+		return email_new_store_parsed(call, quota, &in, &item->parsed, created_r, error_r);
+	return email_new_store(call, quota, &in, created_r, error_r);
+}
+
+/* One item into created or notCreated; -1 fails the method. */
+static int deliver_one(struct jmap_call *call, struct email_quota *quota, const char *cid,
+		       json_object *obj, json_object *created, json_object *not_created)
+{
+	struct deliver_one one = { .received_at = 0 };
+	json_object *result = NULL, *error = NULL;
+	int ret = deliver_read(call, obj, &one, &error);
+
+	if (ret == 0)
+		ret = deliver_store(call, quota, cid, &one, &result, &error);
+	free(one.mailbox_ids);
+	if (ret == 0) {
+		jmap_created_id_add(call, cid, json_object_get_string(json_object_object_get(result, "id")));
+		json_object_object_add(created, cid, result);
+		return 0;
+	}
+	if (error == NULL)
+		return -1;
+	json_object_object_add(not_created, cid, error);
+	return 0;
+}
+
+/* ---- the method ---- */
+
+static void deliver_response_add(json_object *resp, const char *name, json_object *value)
+{
+	json_object_object_add(resp, name, json_object_object_length(value) > 0 ?
+			       json_object_get(value) : NULL);
+}
+
+static int deliver_args(struct jmap_call *call, json_object **emails_r)
+{
+	if (jmap_args_check(call, deliver_known_args, NULL) < 0 ||
+	    jmap_arg_get(call, "emails", json_type_object, emails_r) < 0)
+		return -1;
+	if (*emails_r == NULL)
+		return jmap_call_error(call, "invalidArguments", "emails is required");
+	if (json_object_object_length(*emails_r) > call->req->srv->limits.max_objects_in_set)
+		return jmap_call_error(call, "requestTooLarge", "More emails than maxObjectsInSet");
+	json_object_object_foreach(*emails_r, cid, obj) {
+		(void)obj;
+		if (!jmap_id_valid(cid))
+			return jmap_call_error(call, "invalidArguments", "emails needs Id keys");
+	}
+	return 0;
+}
+
+int jmap_email_deliver(struct jmap_call *call)
+{
+	json_object *emails, *created, *not_created;
+	struct email_quota quota = { .loaded = false };
+	char old_state[24], new_state[24];
+	int ret = 0;
+
+	if (deliver_args(call, &emails) < 0)
+		return -1;
+	jmap_state_format(store_type_state(call->acct, STORE_TYPE_EMAIL), old_state);
+	created = json_object_new_object();
+	not_created = json_object_new_object();
+	json_object_object_foreach(emails, cid, obj) {
+		if ((ret = deliver_one(call, &quota, cid, obj, created, not_created)) < 0)
+			break;
+	}
+	if (ret == 0) {
+		jmap_state_format(store_type_state(call->acct, STORE_TYPE_EMAIL), new_state);
+		call->response = jmap_std_response(call);
+		json_object_object_add(call->response, "oldState", json_object_new_string(old_state));
+		json_object_object_add(call->response, "newState", json_object_new_string(new_state));
+		deliver_response_add(call->response, "created", created);
+		deliver_response_add(call->response, "notCreated", not_created);
+	}
+	json_object_put(created);
+	json_object_put(not_created);
+	return ret;
+}
