@@ -17,6 +17,12 @@ struct admin_api;
 struct admin_api *admin_api_new(struct directory *dir, struct jmap_server *jmap);
 void admin_api_free(struct admin_api **api);
 
+/* The MTA-STS policy text (RFC 8461 §3.2) the HTTP face serves. The
+ * _mta-sts record of GET /dns/records carries an id derived from it, so
+ * the id changes whenever the policy does. Called once, before the API
+ * takes requests; policy is not kept. */
+void admin_api_set_mta_sts_policy(struct admin_api *api, const char *policy);
+
 /* path is what follows "/api" ("/principal/alice"); query is an object
  * of the query-string parameters (strings; may be NULL). Returns the
  * HTTP status and, in *response_r, the body to send (new reference):

@@ -13,8 +13,6 @@
 #include "directory/directory_dkim.h"
 
 #define ADMIN_DNS_MX_PRIORITY 10
-/* hex digits of the MTA-STS policy id */
-#define ADMIN_DNS_STS_ID_LEN 20
 
 struct admin_dns_srv {
 	const char *service;
@@ -69,17 +67,37 @@ static void admin_dns_add_mail(struct admin_dns *d, const struct directory_dkim_
 	free(v);
 }
 
-/* MTA-STS (RFC 8461) and TLS-RPT (RFC 8460). The policy id follows the
- * policy's only variable part, the MX host. */
-static void admin_dns_add_tls(struct admin_dns *d)
+/* A short hash: RFC 8461 §3.1 only asks that the id change with the
+ * policy (1-32 letters and digits). */
+static void admin_dns_sts_id(const char *text, char id_r[ADMIN_MTA_STS_ID_LEN + 1])
 {
 	uint8_t digest[SHA256_LEN];
 	char hex[SHA256_HEX_LEN + 1];
+
+	sha256(text, strlen(text), digest);
+	hex_encode(digest, SHA256_LEN, hex);
+	memcpy(id_r, hex, ADMIN_MTA_STS_ID_LEN);
+	id_r[ADMIN_MTA_STS_ID_LEN] = '\0';
+}
+
+void admin_api_set_mta_sts_policy(struct admin_api *api, const char *policy)
+{
+	admin_dns_sts_id(policy, api->mta_sts_id);
+}
+
+/* MTA-STS (RFC 8461) and TLS-RPT (RFC 8460). The id is the served
+ * policy's; an API with no HTTP face to serve one falls back to the
+ * policy's MX host. */
+static void admin_dns_add_tls(struct admin_dns *d, const struct admin_api *api)
+{
+	char id[ADMIN_MTA_STS_ID_LEN + 1];
 	char *v;
 
-	sha256(d->host, strlen(d->host), digest);
-	hex_encode(digest, SHA256_LEN, hex);
-	v = xasprintf("v=STSv1; id=%.*s", ADMIN_DNS_STS_ID_LEN, hex);
+	if (api->mta_sts_id[0] != '\0')
+		memcpy(id, api->mta_sts_id, sizeof(id));
+	else
+		admin_dns_sts_id(d->host, id);
+	v = xasprintf("v=STSv1; id=%s", id);
 	admin_dns_add(d, "TXT", "_mta-sts", v, -1);
 	free(v);
 	admin_dns_add(d, "CNAME", "mta-sts", d->host, -1);
@@ -127,7 +145,7 @@ int admin_dns_records(struct admin_request *req, json_object **response_r)
 	d.records = json_object_new_array();
 	d.host = xasprintf("%s.", jmap_server_hostname(req->api->jmap));
 	admin_dns_add_mail(&d, keys, count);
-	admin_dns_add_tls(&d);
+	admin_dns_add_tls(&d, req->api);
 	admin_dns_add_services(&d);
 	directory_dkim_keys_free(&keys, count);
 	free(d.host);

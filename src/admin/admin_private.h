@@ -18,9 +18,14 @@
 #define ADMIN_STRING_MAX 1024
 #define ADMIN_PATCH_ACTIONS_MAX 1000
 
+/* hex digits of the MTA-STS policy id */
+#define ADMIN_MTA_STS_ID_LEN 20
+
 struct admin_api {
 	struct directory *dir;
 	struct jmap_server *jmap;
+	/* from admin_api_set_mta_sts_policy(); "" until it is called */
+	char mta_sts_id[ADMIN_MTA_STS_ID_LEN + 1];
 };
 
 struct admin_request {

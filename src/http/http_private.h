@@ -20,6 +20,7 @@
 struct admin_api;
 struct config;
 struct dav_server;
+struct http_mail;
 struct http_offload;
 struct jmap_server;
 struct jmap_upload;
@@ -34,6 +35,9 @@ struct push_ws;
  * stay open; past it the answer goes at once and MHD closes the
  * connection rather than read the rest. */
 #define HTTP_DISCARD_MAX (64 * 1024)
+/* HTTP_BODY_SMALL bodies (autodiscover requests, well under 1 KiB in
+ * practice) are refused past this. */
+#define HTTP_SMALL_BODY_MAX (32 * 1024)
 
 #define HTTP_CONTENT_TYPE_JSON "application/json; charset=utf-8"
 #define HTTP_CONTENT_TYPE_PROBLEM "application/problem+json"
@@ -61,6 +65,8 @@ struct http_server {
 	struct push_ws *push_ws;
 	/* the workers of HTTP_ROUTE_OFFLOAD requests */
 	struct http_offload *offload;
+	/* the mail listeners and MTA-STS policy clients are told about */
+	struct http_mail *mail;
 };
 
 /* One MHD daemon: one bind address of one listener. */
@@ -86,6 +92,7 @@ enum http_body {
 	HTTP_BODY_ADMIN,	/* buffered up to server.http.max-request-size */
 	HTTP_BODY_STREAM,	/* handed to the route's data callback */
 	HTTP_BODY_DAV,		/* buffered up to dav.max-request-size + 1 */
+	HTTP_BODY_SMALL,	/* buffered up to HTTP_SMALL_BODY_MAX + 1 */
 };
 
 /* Routes on the JMAP side speak CORS and answer errors as RFC 7807
@@ -232,6 +239,24 @@ void http_admin_finish(struct http_request *req);
 void http_wellknown_jmap_finish(struct http_request *req);
 /* /.well-known/caldav and carddav (RFC 6764): a redirect to the DAV root. */
 void http_wellknown_dav_finish(struct http_request *req);
+
+/* ---- wellknown_mail.c ---- */
+/* Reads the imap, pop3 and submission listeners and smtp.mta-sts.*
+ * from cfg, and hands the policy to the admin API (for its DNS record
+ * id). Before any daemon starts. */
+int http_wellknown_mail_start(struct http_server *srv, const struct config *cfg,
+			      const char **error_r);
+/* After the daemons are stopped. */
+void http_wellknown_mail_free(struct http_server *srv);
+/* GET /.well-known/mta-sts.txt: the policy, text/plain (RFC 8461 §3.2). */
+void http_wellknown_mta_sts_finish(struct http_request *req);
+/* GET /mail/config-v1.1.xml?emailaddress= and its /.well-known/autoconfig
+ * twin: Thunderbird's clientConfig for a local domain, 404 otherwise. */
+void http_autoconfig_finish(struct http_request *req);
+/* POST /autodiscover/autodiscover.xml: Outlook's POX answer for the
+ * request's EMailAddress in a local domain (400 malformed, 404 not
+ * ours). */
+void http_autodiscover_finish(struct http_request *req);
 
 /* ---- dav_routes.c ---- */
 /* Every request under /dav, answered by the DAV layer. */

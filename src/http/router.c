@@ -16,6 +16,7 @@
 #define HTTP_JMAP_METHODS_GET "GET, HEAD, OPTIONS"
 #define HTTP_JMAP_METHODS_POST "POST, OPTIONS"
 #define HTTP_PUSH_METHODS "GET, OPTIONS"
+#define HTTP_WELLKNOWN_METHODS "GET, HEAD"
 
 static const struct http_route http_routes[] = {
 	{ "/.well-known/jmap", false, HTTP_JMAP_METHODS_GET, HTTP_AUTH_USER, HTTP_ROUTE_CORS,
@@ -39,6 +40,17 @@ static const struct http_route http_routes[] = {
 	  HTTP_BODY_NONE, NULL, NULL, http_wellknown_dav_finish },
 	{ "/.well-known/carddav", false, NULL, HTTP_AUTH_NONE, 0,
 	  HTTP_BODY_NONE, NULL, NULL, http_wellknown_dav_finish },
+	/* mail clients and MTAs ask these before they have credentials */
+	{ "/.well-known/mta-sts.txt", false, HTTP_WELLKNOWN_METHODS, HTTP_AUTH_NONE, 0,
+	  HTTP_BODY_NONE, NULL, NULL, http_wellknown_mta_sts_finish },
+	{ "/mail/config-v1.1.xml", false, HTTP_WELLKNOWN_METHODS, HTTP_AUTH_NONE, 0,
+	  HTTP_BODY_NONE, NULL, NULL, http_autoconfig_finish },
+	{ "/.well-known/autoconfig/mail/config-v1.1.xml", false, HTTP_WELLKNOWN_METHODS,
+	  HTTP_AUTH_NONE, 0, HTTP_BODY_NONE, NULL, NULL, http_autoconfig_finish },
+	{ "/autodiscover/autodiscover.xml", false, "POST", HTTP_AUTH_NONE, 0,
+	  HTTP_BODY_SMALL, NULL, NULL, http_autodiscover_finish },
+	{ "/Autodiscover/Autodiscover.xml", false, "POST", HTTP_AUTH_NONE, 0,
+	  HTTP_BODY_SMALL, NULL, NULL, http_autodiscover_finish },
 	{ "/dav", false, NULL, HTTP_AUTH_USER, 0, HTTP_BODY_DAV, NULL, NULL, http_dav_finish },
 	{ "/dav/", true, NULL, HTTP_AUTH_USER, 0, HTTP_BODY_DAV, NULL, NULL, http_dav_finish },
 	/* the admin API checks methods per resource itself */
@@ -160,12 +172,23 @@ static int http_router_body_check(struct http_request *req)
 	struct http_server *srv = req->daemon->srv;
 	uint64_t declared;
 
-	if (req->route->body != HTTP_BODY_JMAP && req->route->body != HTTP_BODY_ADMIN &&
-	    req->route->body != HTTP_BODY_DAV)
+	switch (req->route->body) {
+	case HTTP_BODY_NONE:
+	case HTTP_BODY_STREAM:
 		return 0;
-	req->body_limit = req->route->body == HTTP_BODY_JMAP ? srv->jmap_max_body :
-		req->route->body == HTTP_BODY_DAV ? dav_server_max_body(srv->dav) :
-		srv->admin_max_body;
+	case HTTP_BODY_JMAP:
+		req->body_limit = srv->jmap_max_body;
+		break;
+	case HTTP_BODY_ADMIN:
+		req->body_limit = srv->admin_max_body;
+		break;
+	case HTTP_BODY_DAV:
+		req->body_limit = dav_server_max_body(srv->dav);
+		break;
+	case HTTP_BODY_SMALL:
+		req->body_limit = HTTP_SMALL_BODY_MAX;
+		break;
+	}
 	if (http_request_content_length(req, &declared) == 1 && declared > req->body_limit) {
 		http_respond_too_large(req);
 		return -1;
@@ -206,6 +229,7 @@ static void http_router_body(struct http_request *req, const char *data, size_t 
 	case HTTP_BODY_JMAP:
 	case HTTP_BODY_ADMIN:
 	case HTTP_BODY_DAV:
+	case HTTP_BODY_SMALL:
 		http_request_body_append(req, data, len);
 		break;
 	case HTTP_BODY_STREAM:

@@ -310,7 +310,8 @@ int http_server_start(const struct config *cfg, const char *cert_path,
 	atomic_init(&srv->open_connections, 0);
 	atomic_init(&srv->last_refusal_log_ms, 0);
 	http_settings_read(srv, cfg, &set);
-	if (http_offload_start(srv, set.threads, error_r) < 0 ||
+	if (http_wellknown_mail_start(srv, cfg, error_r) < 0 ||
+	    http_offload_start(srv, set.threads, error_r) < 0 ||
 	    http_push_start(srv, cfg, error_r) < 0) {
 		http_server_stop(&srv);
 		return -1;
@@ -367,6 +368,7 @@ void http_server_stop(struct http_server **_srv)
 	}
 	free(listen_fds);
 	http_push_free(srv);
+	http_wellknown_mail_free(srv);
 	dav_server_free(&srv->dav);
 	free(srv->daemons);
 	free(srv->hostname);
