@@ -44,8 +44,10 @@ static void import_prepared_free(void *ptr)
 	free(prep);
 }
 
-/* Reads and parses one EmailImport's blob; leaves item unprepared if
- * that is not possible or would pass *budget. */
+/* Reads and parses one EmailImport's blob (from the copy the upload
+ * earlier in the request left, if there is one: the handler checks that
+ * the account still holds it); leaves item unprepared if that is not
+ * possible or would pass *budget. */
 static void import_prepare_one(struct jmap_call *call, json_object *obj,
 			       struct import_prepared_one *item, size_t *budget)
 {
@@ -57,7 +59,9 @@ static void import_prepare_one(struct jmap_call *call, json_object *obj,
 	    !json_object_is_type(value, json_type_string) ||
 	    (blob_id = jmap_id_resolve(call, json_object_get_string(value))) == NULL)
 		return;
-	if (email_blob_read(call->acct, blob_id, &item->raw, &item->len) <= 0)
+	if ((email_blob_id_is_part(blob_id) ||
+	     store_blob_recent_take(call->acct, blob_id, &item->raw, &item->len) == 0) &&
+	    email_blob_read(call->acct, blob_id, &item->raw, &item->len) <= 0)
 		return;
 	if (item->len > *budget) {
 		free(item->raw);

@@ -21,7 +21,8 @@ static json_object *push_ws_parse(const char *text, size_t len)
 	if (len > INT_MAX || !json_strict_valid(text, len, PUSH_WS_MAX_DEPTH))
 		return NULL;
 	tok = json_tokener_new_ex(PUSH_WS_MAX_DEPTH + 1);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* json_strict_valid() has checked the UTF-8 already */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	if (root == NULL && json_tokener_get_error(tok) == json_tokener_continue)
 		root = json_tokener_parse_ex(tok, "", 1);

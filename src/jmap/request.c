@@ -41,7 +41,8 @@ static int request_parse(const char *body, size_t len, json_object **root_r)
 	if (len > INT_MAX || !json_strict_valid(body, len, REQUEST_MAX_DEPTH))
 		return -1;
 	tok = json_tokener_new_ex(REQUEST_MAX_DEPTH + 1);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* json_strict_valid() has checked the UTF-8 already */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, body, (int)len);
 	end = json_tokener_get_parse_end(tok);
 	/* A bare number may continue: the end of input ends it. */

@@ -142,10 +142,12 @@ static size_t utf8_space_len(const char *s)
 	return 0;
 }
 
+/* Each run of characters between spaces is appended at once. */
 char *mail_utf8_collapse(const char *s, size_t max_chars)
 {
 	struct strbuf b = { 0 };
 	size_t chars = 0, n;
+	const char *run;
 	bool space = false;
 
 	while (*s != '\0' && chars < max_chars) {
@@ -160,12 +162,12 @@ char *mail_utf8_collapse(const char *s, size_t max_chars)
 			if (++chars == max_chars)
 				break;
 		}
-		n = 1;
-		while (((unsigned char)s[n] & 0xC0) == 0x80)
-			n++;
-		strbuf_append(&b, s, n);
-		s += n;
-		chars++;
+		for (run = s; *s != '\0' && chars < max_chars && utf8_space_len(s) == 0; chars++) {
+			s++;
+			while (((unsigned char)*s & 0xC0) == 0x80)
+				s++;
+		}
+		strbuf_append(&b, run, (size_t)(s - run));
 	}
 	return strbuf_steal(&b);
 }

@@ -242,6 +242,12 @@ int store_blob_stat(struct store_account *acct, const char *blob_id, uint64_t *s
 /* Opens the blob file read-only: returns an fd the caller closes, or -1
  * (0 in *found_r if the account has no such blob). */
 int store_blob_open(struct store_account *acct, const char *blob_id, int *found_r);
+/* The content of blob_id if this handle wrote it since its last write
+ * transaction began (up to a bound), handed over to the caller, who
+ * frees it: 1, or 0 when it has no copy (read the file then). Says
+ * nothing of whether the account still holds the blob. */
+int store_blob_recent_take(struct store_account *acct, const char *blob_id, void **data_r,
+			   size_t *len_r);
 /* Inside a write transaction: adds delta (+1/-1) references. A blob whose
  * count falls to 0 is deleted by store_blobs_expire(). */
 int store_blob_ref(struct store_account *acct, const char *blob_id, int delta,

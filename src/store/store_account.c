@@ -89,6 +89,7 @@ static void store_account_free(struct store_account *acct)
 	store_db_close(&acct->db);
 	store_writer_unref(acct->store, &acct->writer);
 	free(acct->blob_pending);
+	store_blob_recent_clear(acct);
 	store_fts_discard(acct);
 	free(acct->dir);
 	free(acct);

@@ -29,6 +29,11 @@ struct store_blob_writer {
 	char *tmp_path;
 	struct sha256_ctx *sha;
 	uint64_t size;
+	/* A copy of the data for store_blob_recent_add(), given up past
+	 * what it would keep */
+	unsigned char *copy;
+	size_t copy_cap;
+	bool copy_dropped;
 };
 
 /* "G" and 64 lowercase hex digits, nothing else. */
@@ -80,6 +85,26 @@ int store_blob_write_begin(struct store_account *acct, struct store_blob_writer 
 	return 0;
 }
 
+static void store_blob_copy(struct store_blob_writer *w, const void *data, size_t len)
+{
+	size_t have = (size_t)w->size;
+
+	if (w->copy_dropped)
+		return;
+	if (len > STORE_BLOB_RECENT_BYTES - have || have > STORE_BLOB_RECENT_BYTES) {
+		free(w->copy);
+		w->copy = NULL;
+		w->copy_dropped = true;
+		return;
+	}
+	if (have + len > w->copy_cap) {
+		w->copy_cap = have + len > 2 * w->copy_cap ? have + len : 2 * w->copy_cap;
+		w->copy = xrealloc(w->copy, w->copy_cap);
+	}
+	if (len > 0)
+		memcpy(w->copy + have, data, len);
+}
+
 int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
 		     const char **error_r)
 {
@@ -91,6 +116,7 @@ int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
 		return -1;
 	}
 	sha256_update(w->sha, data, len);
+	store_blob_copy(w, data, len);
 	w->size += len;
 	while (len > 0) {
 		n = write(w->fd, p, len);
@@ -118,6 +144,7 @@ static void store_blob_writer_free(struct store_blob_writer **wp)
 		unlink(w->tmp_path);
 	if (w->sha != NULL)
 		sha256_final(&w->sha, digest);
+	free(w->copy);
 	free(w->tmp_path);
 	free(w);
 }
@@ -148,6 +175,33 @@ static int store_blob_present(struct store_account *acct, const char *blob_id,
 	return ret > 0 ? access(path, F_OK) == 0 : ret;
 }
 
+/* Renames the temporary file to path, making the fan-out directory
+ * first if it is not there yet: trying the rename first spares a
+ * mkdir() per blob once the directories exist. */
+static int store_blob_rename(struct store_blob_writer *w, const char *blob_id, const char *path,
+			     const char **error_r)
+{
+	char *parent, *dir;
+	int ret;
+
+	if (rename(w->tmp_path, path) == 0)
+		return 0;
+	if (errno == ENOENT) {
+		parent = xasprintf("%s/blobs", w->acct->dir);
+		dir = store_blob_dir(w->acct, blob_id);
+		ret = store_fs_mkdir_durable(parent, dir, error_r);
+		free(parent);
+		free(dir);
+		if (ret < 0)
+			return -1;
+		if (rename(w->tmp_path, path) == 0)
+			return 0;
+	}
+	*error_r = store_fail(STORE_ERR_INTERNAL, "blob rename",
+			      err_fmt("%s: %s", path, strerror(errno)));
+	return -1;
+}
+
 /* Moves the temporary file to its content address, unless a recorded
  * blob is already there; a file there that no row names is a leftover
  * of a crash and is replaced. Outside a caller's transaction the rename
@@ -155,31 +209,26 @@ static int store_blob_present(struct store_account *acct, const char *blob_id,
 static int store_blob_place(struct store_blob_writer *w, const char *blob_id, bool deferred,
 			    const char **error_r)
 {
-	char *parent = xasprintf("%s/blobs", w->acct->dir);
-	char *dir = store_blob_dir(w->acct, blob_id);
 	char *path = store_blob_path(w->acct, blob_id);
+	char *dir;
 	int ret = store_blob_present(w->acct, blob_id, path);
 
-	if (ret == 0)
-		ret = store_fs_mkdir_durable(parent, dir, error_r);
-	else if (ret < 0)
+	if (ret < 0)
 		*error_r = store_fail(STORE_ERR_INTERNAL, "blob place", "cannot look the blob up");
-	if (ret == 0 && rename(w->tmp_path, path) < 0) {
-		*error_r = store_fail(STORE_ERR_INTERNAL, "blob rename",
-				      err_fmt("%s: %s", path, strerror(errno)));
-		ret = -1;
-	} else if (ret == 0) {
+	if (ret == 0)
+		ret = store_blob_rename(w, blob_id, path, error_r);
+	if (ret == 0) {
 		free(w->tmp_path);
 		w->tmp_path = NULL;
 		if (deferred) {
 			store_blob_pending_add(w->acct, path);
 			path = NULL;
 		} else {
+			dir = store_blob_dir(w->acct, blob_id);
 			ret = store_fs_fsync_dir(dir, error_r);
+			free(dir);
 		}
 	}
-	free(parent);
-	free(dir);
 	free(path);
 	return ret > 0 ? 0 : ret;
 }
@@ -210,6 +259,7 @@ void store_blob_keep_pending(struct store_account *acct)
 
 void store_blob_drop_pending(struct store_account *acct)
 {
+	store_blob_recent_clear(acct);
 	for (size_t i = 0; i < acct->blob_pending_count; i++) {
 		if (unlink(acct->blob_pending[i]) < 0 && errno != ENOENT)
 			log_warn("store.blob_drop", "path=%s error=%s", log_q(acct->blob_pending[i]),
@@ -302,6 +352,8 @@ int store_blob_write_finish(struct store_blob_writer **wp, char blob_id_r[STORE_
 	if (ret == 0) {
 		memcpy(blob_id_r, blob_id, sizeof(blob_id));
 		*size_r = w->size;
+		if (!w->copy_dropped)
+			store_blob_recent_add(w->acct, blob_id, (void **)&w->copy, (size_t)w->size);
 	}
 	store_blob_writer_free(wp);
 	return ret;

@@ -2,6 +2,7 @@
  * log and its tombstones. */
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -23,6 +24,8 @@ int store_txn_begin(struct store_account *acct, bool write, const char **error_r
 	}
 	if (write && store_writer_lock(acct->writer, error_r) < 0)
 		return -1;
+	if (write)
+		store_blob_recent_clear(acct);
 	acct->writer_held = write;
 	if (store_db_begin(&acct->db, write, error_r) < 0) {
 		store_txn_writer_release(acct);
@@ -30,6 +33,8 @@ int store_txn_begin(struct store_account *acct, bool write, const char **error_r
 	}
 	acct->txn = write ? STORE_TXN_WRITE : STORE_TXN_READ;
 	acct->txn_broken = false;
+	acct->txn_modseq = 0;
+	memset(acct->txn_type_states, 0, sizeof(acct->txn_type_states));
 	return 0;
 }
 
@@ -38,11 +43,13 @@ void store_txn_break(struct store_account *acct)
 	acct->txn_broken = true;
 }
 
-/* The queued full-text rows are indexed, and the blob files of the
- * transaction made durable, before the rows that name them commit. */
+/* The type states the transaction moved, and the queued full-text rows,
+ * are written, and the blob files of the transaction made durable,
+ * before the rows that name them commit. */
 static int store_txn_commit_locked(struct store_account *acct, const char **error_r)
 {
-	if (store_fts_flush(acct, error_r) < 0 || store_blob_sync_pending(acct, error_r) < 0) {
+	if (store_type_states_flush(acct, error_r) < 0 || store_fts_flush(acct, error_r) < 0 ||
+	    store_blob_sync_pending(acct, error_r) < 0) {
 		store_txn_rollback(acct);
 		return -1;
 	}
@@ -138,15 +145,46 @@ static uint64_t store_account_u64(struct store_account *acct, const char *sql,
 	return value;
 }
 
+static int store_modseq_read(struct store_account *acct, uint64_t *modseq_r)
+{
+	static const char sql[] = "SELECT modseq FROM account";
+	const char *error;
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, &error);
+	int ret;
+
+	if (stmt == NULL || (ret = store_db_row(&acct->db, stmt, "modseq read", &error)) < 0)
+		return -1;
+	if (ret == 0) {
+		(void)store_fail(STORE_ERR_INTERNAL, "modseq read", "no account row");
+		return -1;
+	}
+	*modseq_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	store_stmt_done(stmt);
+	return 0;
+}
+
+/* The counter is read once per write transaction and then kept in
+ * step: an UPDATE ... RETURNING builds a temporary table each time,
+ * which made it the dearest statement of an import. */
 uint64_t store_modseq_next(struct store_account *acct)
 {
-	static const char sql[] =
-		"UPDATE account SET modseq = modseq + 1 RETURNING modseq";
+	static const char sql[] = "UPDATE account SET modseq = ?1";
 	const char *error;
+	sqlite3_stmt *stmt;
+	uint64_t modseq;
 
 	if (store_txn_require_write(acct, "modseq next", &error) < 0)
 		return 0;
-	return store_account_u64(acct, sql, 0, "modseq next");
+	if (acct->txn_modseq == 0 && store_modseq_read(acct, &acct->txn_modseq) < 0)
+		return 0;
+	modseq = acct->txn_modseq + 1;
+	if (modseq > INT64_MAX || (stmt = store_db_stmt(&acct->db, sql, &error)) == NULL)
+		return 0;
+	sqlite3_bind_int64(stmt, 1, (int64_t)modseq);
+	if (store_db_run(&acct->db, stmt, "modseq next", &error) < 0)
+		return 0;
+	acct->txn_modseq = modseq;
+	return modseq;
 }
 
 uint64_t store_change_modseq(struct store_account *acct, const char *what,
@@ -169,10 +207,15 @@ uint64_t store_modseq_current(struct store_account *acct)
 	return store_account_u64(acct, sql, 0, "modseq current");
 }
 
+/* Inside a write transaction the state a type took there is newer than
+ * what type_state holds until the commit. */
 uint64_t store_type_state(struct store_account *acct, enum store_type type)
 {
 	static const char sql[] = "SELECT modseq FROM type_state WHERE type = ?1";
 
+	if (acct->txn == STORE_TXN_WRITE && (unsigned)type < STORE_TYPE__COUNT &&
+	    acct->txn_type_states[type] != 0)
+		return acct->txn_type_states[type];
 	return store_account_u64(acct, sql, type, "type state");
 }
 
@@ -198,6 +241,16 @@ static int store_type_state_set(struct store_account *acct, enum store_type type
 	return store_db_run(&acct->db, stmt, "type state set", error_r);
 }
 
+int store_type_states_flush(struct store_account *acct, const char **error_r)
+{
+	for (unsigned type = 0; type < STORE_TYPE__COUNT; type++) {
+		if (acct->txn_type_states[type] != 0 &&
+		    store_type_state_set(acct, type, acct->txn_type_states[type], error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int store_change_record(struct store_account *acct, enum store_type type, uint64_t id,
 			uint64_t modseq, enum store_change_kind kind, const char **error_r)
 {
@@ -208,6 +261,10 @@ int store_change_record(struct store_account *acct, enum store_type type, uint64
 		"  modseq = excluded.modseq, destroyed_at = excluded.destroyed_at";
 	sqlite3_stmt *stmt;
 
+	if ((unsigned)type >= STORE_TYPE__COUNT) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "change record", "bad type");
+		return -1;
+	}
 	if (store_txn_require_write(acct, "change record", error_r) < 0 ||
 	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
@@ -218,7 +275,9 @@ int store_change_record(struct store_account *acct, enum store_type type, uint64
 		sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
 	if (store_db_run(&acct->db, stmt, "change record", error_r) < 0)
 		return -1;
-	return store_type_state_set(acct, type, modseq, error_r);
+	if (modseq > acct->txn_type_states[type])
+		acct->txn_type_states[type] = modseq;
+	return 0;
 }
 
 /* context: the uint64_t state the changes are since. */

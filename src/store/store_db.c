@@ -433,7 +433,10 @@ static int store_db_enable_wal(struct store_db *db, const char **error_r)
 }
 
 /* WAL lets readers run beside the writer; FULL makes a commit durable
- * when it returns. */
+ * when it returns. A batch import dirties more pages between two
+ * commits than SQLite's default cache holds, which made it spill them
+ * to the WAL half way and read them back; the cache only grows as far
+ * as a connection needs. */
 static int store_db_configure(struct store_db *db, const char **error_r)
 {
 	sqlite3_extended_result_codes(db->handle, 1);
@@ -442,14 +445,25 @@ static int store_db_configure(struct store_db *db, const char **error_r)
 		return -1;
 	return store_db_exec(db, "PRAGMA synchronous = FULL;"
 			     "PRAGMA foreign_keys = ON;"
+			     "PRAGMA cache_size = " STORE_DB_CACHE_KIB ";"
 			     "PRAGMA journal_size_limit = 67108864;", error_r);
+}
+
+/* SQLite's allocation statistics take a global mutex on every malloc;
+ * nothing reads them. Only possible before SQLite initializes: when it
+ * already has, the call fails and changes nothing. */
+static void store_db_init_once(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 int store_db_open(struct store_db *db, const char *path, const struct store_migrations *m,
 		  const char **error_r)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
+	pthread_once(&once, store_db_init_once);
 	memset(db, 0, sizeof(*db));
 	if (sqlite3_open_v2(path, &db->handle, flags, NULL) != SQLITE_OK) {
 		*error_r = db->handle == NULL ?

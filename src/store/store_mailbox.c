@@ -248,6 +248,34 @@ static void store_mailbox_bind_delta(sqlite3_stmt *stmt, const struct store_mail
 	sqlite3_bind_int64(stmt, 4, d->unread_threads);
 }
 
+/* The UID the last counts update took: uid_next moved past it. */
+static int store_mailbox_last_uid(struct store_account *acct, uint64_t mailbox_id,
+				  uint32_t *uid_r, const char **error_r)
+{
+	static const char sql[] = "SELECT uid_next - 1 FROM mailboxes WHERE id = ?1";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	int64_t uid = 0;
+	int ret;
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)mailbox_id);
+	if ((ret = store_db_row(&acct->db, stmt, "mailbox uid", error_r)) < 0)
+		return -1;
+	if (ret > 0) {
+		uid = sqlite3_column_int64(stmt, 0);
+		store_stmt_done(stmt);
+	}
+	if (uid <= 0 || uid > UINT32_MAX) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox counts", "UIDs exhausted");
+		return -1;
+	}
+	*uid_r = (uint32_t)uid;
+	return 0;
+}
+
+/* An UPDATE and a SELECT rather than UPDATE ... RETURNING, which costs
+ * a temporary table each time. */
 int store_mailbox_counts_add(struct store_account *acct, uint64_t mailbox_id,
 			     const struct store_mailbox_delta *d, uint32_t *uid_r,
 			     const char **error_r)
@@ -256,11 +284,9 @@ int store_mailbox_counts_add(struct store_account *acct, uint64_t mailbox_id,
 		"UPDATE mailboxes SET total_emails = total_emails + ?1,"
 		" unread_emails = unread_emails + ?2, total_threads = total_threads + ?3,"
 		" unread_threads = unread_threads + ?4, uid_next = uid_next + ?5, modseq = ?6"
-		" WHERE id = ?7 RETURNING uid_next - 1";
+		" WHERE id = ?7";
 	uint64_t modseq = store_change_modseq(acct, "mailbox counts", error_r);
 	sqlite3_stmt *stmt;
-	int64_t uid;
-	int ret;
 
 	if (modseq == 0 || (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
@@ -268,19 +294,9 @@ int store_mailbox_counts_add(struct store_account *acct, uint64_t mailbox_id,
 	sqlite3_bind_int(stmt, 5, uid_r != NULL ? 1 : 0);
 	sqlite3_bind_int64(stmt, 6, (int64_t)modseq);
 	sqlite3_bind_int64(stmt, 7, (int64_t)mailbox_id);
-	if ((ret = store_db_row(&acct->db, stmt, "mailbox counts", error_r)) <= 0) {
-		if (ret == 0)
-			*error_r = store_fail(STORE_ERR_NOT_FOUND, "mailbox counts", "no such mailbox");
+	if (store_db_run_one(&acct->db, stmt, "mailbox counts", "no such mailbox", error_r) < 0 ||
+	    (uid_r != NULL && store_mailbox_last_uid(acct, mailbox_id, uid_r, error_r) < 0))
 		return -1;
-	}
-	uid = sqlite3_column_int64(stmt, 0);
-	store_stmt_done(stmt);
-	if (uid_r != NULL && (uid <= 0 || uid > UINT32_MAX)) {
-		*error_r = store_fail(STORE_ERR_INTERNAL, "mailbox counts", "UIDs exhausted");
-		return -1;
-	}
-	if (uid_r != NULL)
-		*uid_r = (uint32_t)uid;
 	return store_change_record(acct, STORE_TYPE_MAILBOX, mailbox_id, modseq,
 				   STORE_CHANGE_UPDATED, error_r);
 }

@@ -7,8 +7,32 @@
 
 #include "store/store_mail_private.h"
 
+/* The thread's counts in the mailbox; zero when it has no row. */
+static int store_thread_mailbox_get(struct store_account *acct, uint64_t thread_id,
+				    uint64_t mailbox_id, int64_t *total_r, int64_t *unread_r,
+				    const char **error_r)
+{
+	static const char sql[] =
+		"SELECT total, unread FROM thread_mailboxes WHERE thread_id = ?1 AND mailbox_id = ?2";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	int ret;
+
+	*total_r = *unread_r = 0;
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (int64_t)thread_id);
+	sqlite3_bind_int64(stmt, 2, (int64_t)mailbox_id);
+	if ((ret = store_db_row(&acct->db, stmt, "thread mailbox", error_r)) <= 0)
+		return ret;
+	*total_r = sqlite3_column_int64(stmt, 0);
+	*unread_r = sqlite3_column_int64(stmt, 1);
+	store_stmt_done(stmt);
+	return 0;
+}
+
 /* Adds (d_total, d_unread) to the thread's counts in the mailbox and
- * the resulting thread transitions to d. */
+ * the resulting thread transitions to d. Read, then written, rather
+ * than one upsert with RETURNING, which costs a temporary table. */
 static int store_thread_mailbox_add(struct store_account *acct, uint64_t thread_id,
 				    uint64_t mailbox_id, int64_t d_total, int64_t d_unread,
 				    struct store_mailbox_delta *d, const char **error_r)
@@ -16,32 +40,26 @@ static int store_thread_mailbox_add(struct store_account *acct, uint64_t thread_
 	static const char sql[] =
 		"INSERT INTO thread_mailboxes (thread_id, mailbox_id, total, unread)"
 		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (thread_id, mailbox_id) DO UPDATE SET"
-		"  total = total + excluded.total, unread = unread + excluded.unread"
-		" RETURNING total, unread";
+		"  total = excluded.total, unread = excluded.unread";
 	static const char sql_delete[] =
 		"DELETE FROM thread_mailboxes WHERE thread_id = ?1 AND mailbox_id = ?2";
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
 	int64_t total, unread;
+	sqlite3_stmt *stmt;
 
-	if (stmt == NULL)
+	if (store_thread_mailbox_get(acct, thread_id, mailbox_id, &total, &unread, error_r) < 0)
+		return -1;
+	d->total_threads += (total + d_total > 0) - (total > 0);
+	d->unread_threads += (unread + d_unread > 0) - (unread > 0);
+	total += d_total;
+	unread += d_unread;
+	if ((stmt = store_db_stmt(&acct->db, total > 0 ? sql : sql_delete, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, (int64_t)thread_id);
 	sqlite3_bind_int64(stmt, 2, (int64_t)mailbox_id);
-	sqlite3_bind_int64(stmt, 3, d_total);
-	sqlite3_bind_int64(stmt, 4, d_unread);
-	if (store_db_row(&acct->db, stmt, "thread mailbox", error_r) <= 0)
-		return -1;
-	total = sqlite3_column_int64(stmt, 0);
-	unread = sqlite3_column_int64(stmt, 1);
-	store_stmt_done(stmt);
-	d->total_threads += (total > 0) - (total - d_total > 0);
-	d->unread_threads += (unread > 0) - (unread - d_unread > 0);
-	if (total > 0)
-		return 0;
-	if ((stmt = store_db_stmt(&acct->db, sql_delete, error_r)) == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (int64_t)thread_id);
-	sqlite3_bind_int64(stmt, 2, (int64_t)mailbox_id);
+	if (total > 0) {
+		sqlite3_bind_int64(stmt, 3, total);
+		sqlite3_bind_int64(stmt, 4, unread);
+	}
 	return store_db_run(&acct->db, stmt, "thread mailbox", error_r);
 }
 

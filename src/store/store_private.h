@@ -18,8 +18,17 @@
  * (tree interiors, counters, the full-text structure) is copied to the
  * database once per checkpoint rather than once per transaction. */
 #define STORE_WAL_CHECKPOINT_PAGES 4000
-/* Idle account connections kept open, for any thread to take up. */
-#define STORE_ACCOUNT_CACHE_SIZE 64
+/* The page cache of a connection, for PRAGMA cache_size: negative is
+ * KiB (16 MiB; SQLite's default is 2 MiB). */
+#define STORE_DB_CACHE_KIB "-16384"
+/* What one account handle keeps of the blobs it wrote last
+ * (store_blob_recent.c): enough for a large batch of messages. */
+#define STORE_BLOB_RECENT_BYTES (8u * 1024 * 1024)
+/* Idle account connections kept open, for any thread to take up. Each
+ * may hold up to STORE_DB_CACHE_KIB of pages and STORE_BLOB_RECENT_BYTES
+ * of blob copies, so this bounds their memory too (768 MiB at worst;
+ * in practice what the accounts in use have touched). */
+#define STORE_ACCOUNT_CACHE_SIZE 32
 #define STORE_TRASH_PREFIX ".trash-"
 
 #define STORE_N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -60,6 +69,7 @@ enum store_txn {
 
 struct store_thread;
 struct store_fts_pending;
+struct store_blob_recents;
 struct store_writer;
 struct store_account;
 
@@ -82,6 +92,12 @@ struct store_account {
 	bool dead;				/* the account was deleted */
 	enum store_txn txn;
 	bool txn_broken;			/* a write failed half way: no commit */
+	/* account.modseq as the open write transaction last set it, or 0
+	 * before it first needs it (store_changes.c). */
+	uint64_t txn_modseq;
+	/* The latest modseq each type took in the open write transaction
+	 * (0: none), written to type_state once, before its commit. */
+	uint64_t txn_type_states[STORE_TYPE__COUNT];
 	/* The account's in-process writer lock (store_writer.c), held from
 	 * the start of a write transaction to its end. */
 	struct store_writer *writer;
@@ -96,6 +112,9 @@ struct store_account {
 	/* Full-text rows of the open write transaction, indexed together
 	 * before its commit (store_fts.c). */
 	struct store_fts_pending *fts_pending;
+	/* Copies of the blobs written since the last write transaction
+	 * began (store_blob_recent.c). */
+	struct store_blob_recents *blob_recent;
 };
 
 /* What one thread has open in one store. Created by the thread, linked
@@ -287,6 +306,23 @@ void store_blob_keep_pending(struct store_account *acct);
 /* After a rollback (or a failed commit): removes the files placed in
  * the transaction, which no committed row names. */
 void store_blob_drop_pending(struct store_account *acct);
+
+/* ---- blobs written last (store_blob_recent.c) ---- */
+
+/* Keeps *data (len bytes, the content of blob_id) until the account's
+ * next write transaction begins, taking it over (*data becomes NULL),
+ * unless the copies would pass STORE_BLOB_RECENT_BYTES. */
+void store_blob_recent_add(struct store_account *acct, const char *blob_id, void **data,
+			   size_t len);
+/* Frees them all: a write transaction begins, the one that wrote them
+ * failed, or the handle closes. */
+void store_blob_recent_clear(struct store_account *acct);
+
+/* ---- change log (store_changes.c) ---- */
+
+/* Writes the type states the open write transaction moved (before its
+ * commit). */
+int store_type_states_flush(struct store_account *acct, const char **error_r);
 
 /* ---- full text (store_fts.c) ---- */
 

@@ -149,9 +149,11 @@ static void test_open_migrations(void **state)
 	assert_null(acct);
 	acct_db = xasprintf("%s/accounts/7/account.db", f->dir);
 	assert_true(user_version(acct_db) >= 1);
-	/* batches are indexed as one segment, merged eight at a time */
+	/* batches are indexed as one segment, merged sixteen at a time,
+	 * all at once only far past that */
 	assert_int_equal(fts_option(acct_db, "hashsize"), 8 * 1024 * 1024);
-	assert_int_equal(fts_option(acct_db, "automerge"), 8);
+	assert_int_equal(fts_option(acct_db, "automerge"), 16);
+	assert_int_equal(fts_option(acct_db, "crisismerge"), 64);
 	free(acct_db);
 	free(sys);
 }
@@ -835,6 +837,86 @@ static void test_blobs(void **state)
 	store_account_release(&acct);
 }
 
+/* The content of the blobs written last is kept until the next write
+ * transaction begins, and dropped with the one that wrote it. */
+static void test_blob_recent(void **state)
+{
+	struct fixture *f = *state;
+	static const char one[] = "first blob\r\n", two[] = "second blob\r\n";
+	struct store_account *acct;
+	char id1[STORE_BLOB_ID_LEN + 1], id2[STORE_BLOB_ID_LEN + 1];
+	const char *error;
+	void *data;
+	size_t len;
+
+	assert_int_equal(store_account_open(f->store, 12, &acct, &error), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	blob_put(acct, one, id1);
+	blob_put(acct, two, id2);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(store_blob_recent_take(acct, id2, &data, &len), 1);
+	assert_int_equal(len, strlen(two));
+	assert_memory_equal(data, two, len);
+	free(data);
+	/* taken once: the next take reads the file */
+	assert_int_equal(store_blob_recent_take(acct, id2, &data, &len), 0);
+	assert_int_equal(store_blob_recent_take(acct, id1, &data, &len), 1);
+	assert_memory_equal(data, one, len);
+	free(data);
+
+	/* a write transaction forgets what was written before it, a blob
+	 * written on its own included (it has a transaction of its own) */
+	blob_put(acct, one, id1);
+	blob_put(acct, two, id2);
+	assert_int_equal(store_blob_recent_take(acct, id1, &data, &len), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_blob_recent_take(acct, id1, &data, &len), 0);
+	/* a blob of a transaction that rolls back is not kept */
+	blob_put(acct, two, id2);
+	store_txn_rollback(acct);
+	assert_int_equal(store_blob_recent_take(acct, id2, &data, &len), 0);
+	/* one of a transaction that commits is */
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	blob_put(acct, two, id2);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	assert_int_equal(store_blob_recent_take(acct, id2, &data, &len), 1);
+	free(data);
+	store_account_release(&acct);
+}
+
+/* A type's state moves inside the transaction, and stays only if it
+ * commits. */
+static void test_type_state_in_txn(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	struct store_mailbox mb = { .name = "Inbox", .role = "inbox" };
+	struct store_mailbox mb2 = { .name = "Other" };
+	const char *error;
+	uint64_t committed;
+
+	assert_int_equal(store_account_open(f->store, 13, &acct, &error), 0);
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_create(acct, &mb, &error), 0);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_MAILBOX), mb.modseq);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_EMAIL), 0);
+	assert_int_equal(store_txn_commit(acct, &error), 0);
+	committed = store_type_state(acct, STORE_TYPE_MAILBOX);
+	assert_int_equal(committed, mb.modseq);
+
+	assert_int_equal(store_txn_begin(acct, true, &error), 0);
+	assert_int_equal(store_mailbox_create(acct, &mb2, &error), 0);
+	assert_true(store_type_state(acct, STORE_TYPE_MAILBOX) > committed);
+	store_txn_rollback(acct);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_MAILBOX), committed);
+	store_account_release(&acct);
+
+	reopen(f);
+	assert_int_equal(store_account_open(f->store, 13, &acct, &error), 0);
+	assert_int_equal(store_type_state(acct, STORE_TYPE_MAILBOX), committed);
+	store_account_release(&acct);
+}
+
 static void test_blob_refs(void **state)
 {
 	struct fixture *f = *state;
@@ -1224,6 +1306,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uid_validity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_refs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_recent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_type_state_in_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_abort_and_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_same_account, setup, teardown),
