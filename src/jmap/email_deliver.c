@@ -246,12 +246,6 @@ static int deliver_one(struct jmap_call *call, struct email_quota *quota, const 
 
 /* ---- the method ---- */
 
-static void deliver_response_add(json_object *resp, const char *name, json_object *value)
-{
-	json_object_object_add(resp, name, json_object_object_length(value) > 0 ?
-			       json_object_get(value) : NULL);
-}
-
 static int deliver_args(struct jmap_call *call, json_object **emails_r)
 {
 	if (jmap_args_check(call, deliver_known_args, NULL) < 0 ||
@@ -271,29 +265,11 @@ static int deliver_args(struct jmap_call *call, json_object **emails_r)
 
 int jmap_email_deliver(struct jmap_call *call)
 {
-	json_object *emails, *created, *not_created;
-	struct email_quota quota = { .loaded = false };
-	char old_state[24], new_state[24];
-	int ret = 0;
+	json_object *emails;
+	char old_state[24];
 
 	if (deliver_args(call, &emails) < 0)
 		return -1;
 	jmap_state_format(store_type_state(call->acct, STORE_TYPE_EMAIL), old_state);
-	created = json_object_new_object();
-	not_created = json_object_new_object();
-	json_object_object_foreach(emails, cid, obj) {
-		if ((ret = deliver_one(call, &quota, cid, obj, created, not_created)) < 0)
-			break;
-	}
-	if (ret == 0) {
-		jmap_state_format(store_type_state(call->acct, STORE_TYPE_EMAIL), new_state);
-		call->response = jmap_std_response(call);
-		json_object_object_add(call->response, "oldState", json_object_new_string(old_state));
-		json_object_object_add(call->response, "newState", json_object_new_string(new_state));
-		deliver_response_add(call->response, "created", created);
-		deliver_response_add(call->response, "notCreated", not_created);
-	}
-	json_object_put(created);
-	json_object_put(not_created);
-	return ret;
+	return email_import_run(call, emails, old_state, deliver_one);
 }

@@ -408,19 +408,17 @@ static int import_args(struct jmap_call *call, json_object **emails_r, char old_
 	return 0;
 }
 
-int jmap_email_import(struct jmap_call *call)
+int email_import_run(struct jmap_call *call, json_object *emails, const char *old_state,
+		     email_import_one_fn *one)
 {
-	json_object *emails, *created, *not_created;
+	json_object *created = json_object_new_object();
+	json_object *not_created = json_object_new_object();
 	struct email_quota quota = { .loaded = false };
-	char old_state[24], new_state[24];
+	char new_state[24];
 	int ret = 0;
 
-	if (import_args(call, &emails, old_state) < 0)
-		return -1;
-	created = json_object_new_object();
-	not_created = json_object_new_object();
 	json_object_object_foreach(emails, cid, obj) {
-		if ((ret = import_one(call, &quota, cid, obj, created, not_created)) < 0)
+		if ((ret = one(call, &quota, cid, obj, created, not_created)) < 0)
 			break;
 	}
 	if (ret == 0) {
@@ -434,4 +432,14 @@ int jmap_email_import(struct jmap_call *call)
 	json_object_put(created);
 	json_object_put(not_created);
 	return ret;
+}
+
+int jmap_email_import(struct jmap_call *call)
+{
+	json_object *emails;
+	char old_state[24];
+
+	if (import_args(call, &emails, old_state) < 0)
+		return -1;
+	return email_import_run(call, emails, old_state, import_one);
 }

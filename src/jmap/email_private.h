@@ -110,6 +110,16 @@ struct email_quota {
 	uint64_t used;
 };
 
+/* Handles one entry of an import-like method's "emails" (Email/import,
+ * Email/deliver), adding to created or not_created; -1 fails the call. */
+typedef int email_import_one_fn(struct jmap_call *call, struct email_quota *quota,
+				const char *cid, json_object *obj, json_object *created,
+				json_object *not_created);
+/* Runs one over every entry of emails, then answers as Email/import
+ * does (oldState, newState, created, notCreated). */
+int email_import_run(struct jmap_call *call, json_object *emails, const char *old_state,
+		     email_import_one_fn *one);
+
 struct email_new {
 	const char *blob_id;	/* the message, already a blob of the account */
 	const void *raw;
