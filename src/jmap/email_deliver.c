@@ -34,30 +34,18 @@ static const char *const deliver_known_props[] = { "message", "mailboxIds", "rec
 /* ---- the prepare hook ---- */
 
 struct deliver_prepared_one {
-	char *cid;
 	struct store_blob_writer *writer;	/* the staged blob, or NULL */
 	bool parsed_set;
 	struct email_parsed parsed;
 };
 
-struct deliver_prepared {
-	struct deliver_prepared_one *items;
-	size_t count;
-	size_t next;		/* the handler takes them in order */
-};
-
-static void deliver_prepared_free(void *ptr)
+static void deliver_prepared_clear(void *ptr)
 {
-	struct deliver_prepared *prep = ptr;
+	struct deliver_prepared_one *item = ptr;
 
-	for (size_t i = 0; i < prep->count; i++) {
-		free(prep->items[i].cid);
-		store_blob_write_abort(&prep->items[i].writer);
-		if (prep->items[i].parsed_set)
-			email_parsed_clear(&prep->items[i].parsed);
-	}
-	free(prep->items);
-	free(prep);
+	store_blob_write_abort(&item->writer);
+	if (item->parsed_set)
+		email_parsed_clear(&item->parsed);
 }
 
 /* The message of obj, if it is one the handler would take. */
@@ -75,9 +63,10 @@ static bool deliver_message_of(struct jmap_call *call, json_object *obj, const c
 	return *len_r <= (uint64_t)call->req->srv->limits.max_size_upload;
 }
 
-static void deliver_prepare_one(struct jmap_call *call, json_object *obj,
-				struct deliver_prepared_one *item, size_t *budget)
+static void deliver_prepare_one(struct jmap_call *call, json_object *obj, void *ptr,
+				size_t *budget)
 {
+	struct deliver_prepared_one *item = ptr;
 	const char *raw, *error;
 	size_t len;
 
@@ -97,39 +86,16 @@ static void deliver_prepare_one(struct jmap_call *call, json_object *obj,
 
 void email_deliver_prepare(struct jmap_call *call)
 {
-	json_object *emails;
-	struct deliver_prepared *prep;
-	size_t budget = DELIVER_PREPARE_MAX_BYTES, i = 0;
-
-	if (!json_object_object_get_ex(call->args, "emails", &emails) ||
-	    !json_object_is_type(emails, json_type_object) ||
-	    json_object_object_length(emails) > call->req->srv->limits.max_objects_in_set)
-		return;
-	prep = xcalloc(1, sizeof(*prep));
-	prep->count = (size_t)json_object_object_length(emails);
-	prep->items = xcalloc(prep->count > 0 ? prep->count : 1, sizeof(*prep->items));
-	json_object_object_foreach(emails, cid, obj) {
-		prep->items[i].cid = xstrdup(cid);
-		deliver_prepare_one(call, obj, &prep->items[i++], &budget);
-	}
-	call->prepared = prep;
-	call->prepared_free = deliver_prepared_free;
+	email_prepare_each(call, sizeof(struct deliver_prepared_one), DELIVER_PREPARE_MAX_BYTES,
+			   deliver_prepare_one, deliver_prepared_clear);
 }
 
 /* The prepared item of cid, if the hook staged it: taken over. */
 static struct deliver_prepared_one *deliver_prepared_take(struct jmap_call *call, const char *cid)
 {
-	struct deliver_prepared *prep = call->prepared;
+	struct deliver_prepared_one *item = email_prepared_next(call, cid);
 
-	/* items that failed before their message are never taken, so the
-	 * next one may be further on */
-	while (prep != NULL && prep->next < prep->count) {
-		struct deliver_prepared_one *item = &prep->items[prep->next++];
-
-		if (strcmp(item->cid, cid) == 0)
-			return item->writer != NULL ? item : NULL;
-	}
-	return NULL;
+	return item != NULL && item->writer != NULL ? item : NULL;
 }
 
 /* ---- one message ---- */

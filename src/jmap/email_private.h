@@ -156,6 +156,19 @@ int email_new_store_parsed(struct jmap_call *call, struct email_quota *quota,
 
 /* ---- Email/import's prepare hook (email_import_prepare.c) ---- */
 
+/* What the prepare hooks of Email/import and Email/deliver share: one
+ * item of item_size bytes (zeroed) per entry of "emails", filled by
+ * one() outside the transaction within budget bytes in all, released
+ * by clear() when the call ends, and handed to the handler in order. */
+typedef void email_prepare_one_fn(struct jmap_call *call, json_object *obj, void *item,
+				  size_t *budget);
+void email_prepare_each(struct jmap_call *call, size_t item_size, size_t budget,
+			email_prepare_one_fn *one, void (*clear)(void *item));
+/* The item prepared for creation id cid (owned by the call), or NULL.
+ * Entries the handler never asked for (they failed earlier) are
+ * skipped: items are taken in order. */
+void *email_prepared_next(struct jmap_call *call, const char *cid);
+
 /* jmap_prepare_fn of Email/import: reads and parses each EmailImport's
  * blob into call->prepared, in the order of "emails". */
 void email_import_prepare(struct jmap_call *call);
