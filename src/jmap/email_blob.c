@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/memfd.h"
 #include "core/xalloc.h"
 #include "jmap/email_private.h"
 
@@ -22,49 +22,15 @@ bool email_blob_id_is_part(const char *blob_id)
 	return strchr(blob_id, '_') != NULL;
 }
 
-/* Reads the whole fd (size bytes expected; a shorter file is what it
- * is). Returns 0, or -1 on a read error. */
-static int email_fd_read(int fd, uint64_t size, void **data_r, size_t *len_r)
-{
-	char *data = xmalloc(size > 0 ? (size_t)size : 1);
-	size_t done = 0;
-
-	while (done < size) {
-		ssize_t n = read(fd, data + done, (size_t)size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(data);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	*data_r = data;
-	*len_r = done;
-	return 0;
-}
-
 /* A plain blob of the account: 1, 0 or -1. */
 static int email_blob_load(struct store_account *acct, const char *blob_id, void **data_r,
 			   size_t *len_r)
 {
-	uint64_t size;
-	int ret, fd, found = 0;
+	const char *error;
 
 	if (strlen(blob_id) != STORE_BLOB_ID_LEN)
 		return 0;
-	if ((ret = store_blob_stat(acct, blob_id, &size)) <= 0)
-		return ret;
-	if (size > SIZE_MAX - 1)
-		return -1;
-	if ((fd = store_blob_open(acct, blob_id, &found)) < 0)
-		return found == 0 ? 0 : -1;
-	ret = email_fd_read(fd, size, data_r, len_r) < 0 ? -1 : 1;
-	close(fd);
-	return ret;
+	return store_blob_read(acct, blob_id, data_r, len_r, &error);
 }
 
 /* Replaces *data with the content of its part part_id (one segment of
@@ -198,22 +164,6 @@ int email_blob_read_cached(struct email_blob_cache *cache, struct store_account 
 	return ret < 0 ? 0 : 1;
 }
 
-static int email_memfd_fill(int fd, const char *data, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return lseek(fd, 0, SEEK_SET) == 0 ? 0 : -1;
-}
-
 int email_part_blob_open(struct store_account *acct, const char *blob_id, uint64_t *size_r,
 			 int *found_r)
 {
@@ -224,11 +174,7 @@ int email_part_blob_open(struct store_account *acct, const char *blob_id, uint64
 	*found_r = ret != 0;
 	if (ret <= 0)
 		return -1;
-	fd = memfd_create("tern-part", MFD_CLOEXEC);
-	if (fd >= 0 && email_memfd_fill(fd, data, len) < 0) {
-		close(fd);
-		fd = -1;
-	}
+	fd = memfd_from_data("tern-part", data, len);
 	free(data);
 	if (fd >= 0)
 		*size_r = len;

@@ -279,47 +279,21 @@ int jmap_outbound_claim(struct jmap_server *srv, time_t now, struct jmap_outboun
 	return 0;
 }
 
-static int outbound_read_fd(int fd, uint64_t size, char **data_r, size_t *len_r,
-			    const char **error_r)
-{
-	char *data = xmalloc(size + 1);
-	size_t len = 0;
-
-	while (len < size) {
-		ssize_t n = read(fd, data + len, size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(data);
-			*error_r = "cannot read the message";
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	data[len] = '\0';
-	*data_r = data;
-	*len_r = len;
-	return 0;
-}
-
 int jmap_outbound_read(struct jmap_server *srv, const struct jmap_outbound_msg *msg,
 		       char **data_r, size_t *len_r, const char **error_r)
 {
 	struct store_account *acct;
-	uint64_t size = 0;
-	int found = 0, fd, ret;
+	void *data;
+	int ret;
 
 	if (store_account_open(srv->store, msg->account_id, &acct, error_r) < 0)
 		return -1;
-	if (store_blob_stat(acct, msg->blob_id, &size) <= 0 ||
-	    (fd = store_blob_open(acct, msg->blob_id, &found)) < 0) {
-		store_account_release(&acct);
-		*error_r = "the message is missing";
-		return -1;
-	}
+	ret = store_blob_read(acct, msg->blob_id, &data, len_r, error_r);
 	store_account_release(&acct);
-	ret = outbound_read_fd(fd, size, data_r, len_r, error_r);
-	close(fd);
-	return ret;
+	if (ret == 0)
+		*error_r = "the message is missing";
+	if (ret <= 0)
+		return -1;
+	*data_r = data;
+	return 0;
 }

@@ -221,17 +221,19 @@ int store_mailbox_destroy(struct store_account *acct, uint64_t id, const char **
 
 struct store_blob_writer;
 
-/* Streams a new blob to a temporary file while hashing it. */
+/* Streams a new blob while hashing it: kept in memory while it is
+ * small (it is then stored in the account database), spilled to a
+ * temporary file once it grows past 64 KiB. */
 int store_blob_write_begin(struct store_account *acct, struct store_blob_writer **w_r,
 			   const char **error_r);
 int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
 		     const char **error_r);
-/* Ends the data early (later writes fail and change nothing): the file
+/* Ends the data early (later writes fail and change nothing): a file
  * is closed so that a writer waiting for its finish holds no descriptor.
  * Needs no transaction. */
 int store_blob_write_close(struct store_blob_writer *w, const char **error_r);
-/* fsyncs and renames the file into place and records the blob in the
- * account (with no references yet, expiring after the upload TTL unless
+/* Stores the content (a small blob in the database; a file fsynced and
+ * renamed into place) and records the blob in the account (with no references yet, expiring after the upload TTL unless
  * referenced). Frees the writer in every case. */
 int store_blob_write_finish(struct store_blob_writer **w, char blob_id_r[STORE_BLOB_ID_LEN + 1],
 			    uint64_t *size_r, const char **error_r);
@@ -239,9 +241,14 @@ void store_blob_write_abort(struct store_blob_writer **w);
 
 /* Looks a blob of this account up: 1 (and its size), 0, -1. */
 int store_blob_stat(struct store_account *acct, const char *blob_id, uint64_t *size_r);
-/* Opens the blob file read-only: returns an fd the caller closes, or -1
- * (0 in *found_r if the account has no such blob). */
+/* Opens the blob read-only (a blob kept in the database comes as an
+ * in-memory file): returns an fd the caller closes, or -1 (0 in
+ * *found_r if the account has no such blob). */
 int store_blob_open(struct store_account *acct, const char *blob_id, int *found_r);
+/* Reads the whole blob: 1 with *data_r (NUL-terminated after *len_r
+ * bytes, the caller frees it), 0 if the account has no such blob, -1. */
+int store_blob_read(struct store_account *acct, const char *blob_id, void **data_r,
+		    size_t *len_r, const char **error_r);
 /* The content of blob_id if this handle wrote it since its last write
  * transaction began (up to a bound), handed over to the caller, who
  * frees it: 1, or 0 when it has no copy (read the file then). Says

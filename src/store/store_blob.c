@@ -1,8 +1,10 @@
-/* Content-addressed blob files of an account, with reference counts.
+/* Content-addressed blobs of an account, with reference counts.
  *
- * A blob is written to tmp/, fsynced, renamed to blobs/<xx>/<hex> and
- * recorded in the account database. Inside a caller's write transaction
- * the syncs wait for its commit, which makes every file of the batch
+ * A small blob is kept in memory while it is written and stored in the
+ * account database (store_blob_inline.c). A larger one spills to a file
+ * in tmp/, which is fsynced, renamed to blobs/<xx>/<hex> and recorded
+ * in the account database. Inside a caller's write transaction the
+ * syncs wait for its commit, which makes every file of the batch
  * durable at once before the rows that name them. Renaming into place and deleting
  * expired files both happen under the account's write lock, so an
  * upload and an expiry of the same content cannot interleave. */
@@ -23,17 +25,25 @@
 #include "core/xalloc.h"
 #include "store/store_private.h"
 
+/* The copy kept for store_blob_recent_add() is also the content of a
+ * blob still in memory. */
+_Static_assert(STORE_BLOB_INLINE_MAX <= STORE_BLOB_RECENT_BYTES,
+	       "an inline blob must fit the copy of the data");
+
 struct store_blob_writer {
 	struct store_account *acct;
+	/* The temporary file, once the content outgrew memory. */
 	int fd;
 	char *tmp_path;
 	struct sha256_ctx *sha;
 	uint64_t size;
-	/* A copy of the data for store_blob_recent_add(), given up past
-	 * what it would keep */
+	/* A copy of the data: the content itself while there is no file,
+	 * and for store_blob_recent_add(), given up past what it would
+	 * keep */
 	unsigned char *copy;
 	size_t copy_cap;
 	bool copy_dropped;
+	bool closed;
 };
 
 /* "G" and 64 lowercase hex digits, nothing else. */
@@ -63,23 +73,10 @@ static char *store_blob_path(const struct store_account *acct, const char *blob_
 int store_blob_write_begin(struct store_account *acct, struct store_blob_writer **w_r,
 			   const char **error_r)
 {
-	struct store_blob_writer *w;
-	uint8_t rnd[16];
-	char name[2 * sizeof(rnd) + 1];
+	struct store_blob_writer *w = xcalloc(1, sizeof(*w));
 
-	rand_bytes(rnd, sizeof(rnd));
-	hex_encode(rnd, sizeof(rnd), name);
-	w = xcalloc(1, sizeof(*w));
 	w->acct = acct;
-	w->tmp_path = xasprintf("%s/tmp/%s", acct->dir, name);
-	w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
-	if (w->fd < 0) {
-		*error_r = store_fail(STORE_ERR_INTERNAL, "blob create",
-				      err_fmt("%s: %s", w->tmp_path, strerror(errno)));
-		free(w->tmp_path);
-		free(w);
-		return -1;
-	}
+	w->fd = -1;
 	w->sha = sha256_new();
 	*w_r = w;
 	return 0;
@@ -105,19 +102,12 @@ static void store_blob_copy(struct store_blob_writer *w, const void *data, size_
 		memcpy(w->copy + have, data, len);
 }
 
-int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
-		     const char **error_r)
+static int store_blob_fd_write(struct store_blob_writer *w, const void *data, size_t len,
+			       const char **error_r)
 {
 	const uint8_t *p = data;
 	ssize_t n;
 
-	if (w->fd < 0) {
-		*error_r = store_fail(STORE_ERR_INTERNAL, "blob write", "the writer is closed");
-		return -1;
-	}
-	sha256_update(w->sha, data, len);
-	store_blob_copy(w, data, len);
-	w->size += len;
 	while (len > 0) {
 		n = write(w->fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -130,6 +120,43 @@ int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Moves the content so far (all in the copy) to a new temporary file,
+ * which takes the rest. */
+static int store_blob_spill(struct store_blob_writer *w, const char **error_r)
+{
+	uint8_t rnd[16];
+	char name[2 * sizeof(rnd) + 1];
+
+	rand_bytes(rnd, sizeof(rnd));
+	hex_encode(rnd, sizeof(rnd), name);
+	w->tmp_path = xasprintf("%s/tmp/%s", w->acct->dir, name);
+	w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORE_FILE_MODE);
+	if (w->fd < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob create",
+				      err_fmt("%s: %s", w->tmp_path, strerror(errno)));
+		free(w->tmp_path);
+		w->tmp_path = NULL;
+		return -1;
+	}
+	return store_blob_fd_write(w, w->copy, (size_t)w->size, error_r);
+}
+
+int store_blob_write(struct store_blob_writer *w, const void *data, size_t len,
+		     const char **error_r)
+{
+	if (w->closed) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob write", "the writer is closed");
+		return -1;
+	}
+	if (w->tmp_path == NULL && len > STORE_BLOB_INLINE_MAX - w->size &&
+	    store_blob_spill(w, error_r) < 0)
+		return -1;
+	sha256_update(w->sha, data, len);
+	store_blob_copy(w, data, len);
+	w->size += len;
+	return w->tmp_path == NULL ? 0 : store_blob_fd_write(w, data, len, error_r);
 }
 
 static void store_blob_writer_free(struct store_blob_writer **wp)
@@ -293,6 +320,8 @@ static int store_blob_close(struct store_blob_writer *w, bool sync, const char *
 {
 	int ret, saved_errno;
 
+	if (w->tmp_path == NULL)
+		return 0;
 	if (w->fd < 0 && sync)
 		w->fd = open(w->tmp_path, O_RDONLY | O_CLOEXEC);
 	if (w->fd < 0 && sync) {
@@ -315,6 +344,7 @@ static int store_blob_close(struct store_blob_writer *w, bool sync, const char *
 
 int store_blob_write_close(struct store_blob_writer *w, const char **error_r)
 {
+	w->closed = true;
 	return store_blob_close(w, false, error_r);
 }
 
@@ -331,7 +361,10 @@ static int store_blob_commit(struct store_blob_writer *w, const char *blob_id,
 	if (store_blob_close(w, !deferred, error_r) < 0 ||
 	    store_txn_enter(acct, &own, error_r) < 0)
 		return -1;
-	ret = store_blob_place(w, blob_id, deferred, error_r);
+	if (w->tmp_path == NULL)
+		ret = store_blob_inline_put(acct, blob_id, w->copy, (size_t)w->size, error_r);
+	else
+		ret = store_blob_place(w, blob_id, deferred, error_r);
 	if (ret == 0)
 		ret = store_blob_record(acct, blob_id, w->size, error_r);
 	return store_txn_end(acct, own, ret, error_r);
@@ -381,13 +414,14 @@ int store_blob_stat(struct store_account *acct, const char *blob_id, uint64_t *s
 
 int store_blob_open(struct store_account *acct, const char *blob_id, int *found_r)
 {
+	const char *error;
 	uint64_t size;
 	char *path;
-	int fd, ret = store_blob_stat(acct, blob_id, &size);
+	int fd = -1, ret = store_blob_stat(acct, blob_id, &size);
 
 	*found_r = ret > 0 ? 1 : 0;
-	if (ret <= 0)
-		return -1;
+	if (ret <= 0 || (ret = store_blob_inline_open(acct, blob_id, &fd, &error)) != 0)
+		return ret > 0 ? fd : -1;
 	path = store_blob_path(acct, blob_id);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -395,6 +429,54 @@ int store_blob_open(struct store_account *acct, const char *blob_id, int *found_
 				 err_fmt("%s: %s", path, strerror(errno)));
 	free(path);
 	return fd;
+}
+
+/* Reads up to size bytes of the blob's file (a shorter file is what it
+ * is). */
+static int store_blob_file_read(struct store_account *acct, const char *blob_id,
+				uint64_t size, void **data_r, size_t *len_r,
+				const char **error_r)
+{
+	char *path = store_blob_path(acct, blob_id), *data;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t done = 0;
+	ssize_t n = 0;
+
+	free(path);
+	if (fd < 0 || size > SIZE_MAX - 1) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob read",
+				      fd < 0 ? strerror(errno) : "too large");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	data = xmalloc((size_t)size + 1);
+	while (done < size && ((n = read(fd, data + done, (size_t)size - done)) > 0 ||
+			       (n < 0 && errno == EINTR)))
+		done += n > 0 ? (size_t)n : 0;
+	close(fd);
+	if (n < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob read", strerror(errno));
+		free(data);
+		return -1;
+	}
+	data[done] = '\0';
+	*data_r = data;
+	*len_r = done;
+	return 1;
+}
+
+int store_blob_read(struct store_account *acct, const char *blob_id, void **data_r,
+		    size_t *len_r, const char **error_r)
+{
+	uint64_t size;
+	int ret = store_blob_stat(acct, blob_id, &size);
+
+	if (ret < 0)
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob read", "cannot look the blob up");
+	if (ret <= 0 || (ret = store_blob_inline_read(acct, blob_id, data_r, len_r, error_r)) != 0)
+		return ret;
+	return store_blob_file_read(acct, blob_id, size, data_r, len_r, error_r);
 }
 
 int store_blob_ref(struct store_account *acct, const char *blob_id, int delta,
@@ -463,6 +545,11 @@ static int store_blob_delete(struct store_account *acct, const char *blob_id,
 		return -1;
 	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
 	if (store_db_run(&acct->db, stmt, "blob delete", error_r) < 0)
+		return -1;
+	/* Referenced again since it was chosen: it stays. */
+	if (sqlite3_changes(acct->db.handle) == 0)
+		return 0;
+	if (store_blob_inline_delete(acct, blob_id, error_r) < 0)
 		return -1;
 	path = store_blob_path(acct, blob_id);
 	if (store_blob_id_valid(blob_id) && unlink(path) < 0 && errno != ENOENT) {

@@ -403,6 +403,12 @@ static const char *const store_account_steps[] = {
 	 * falling on one commit */
 	"INSERT INTO email_fts (email_fts, rank) VALUES ('automerge', 16);"
 	"INSERT INTO email_fts (email_fts, rank) VALUES ('crisismerge', 64);",
+	/* 11: the content of small blobs (STORE_BLOB_INLINE_MAX), written
+	 * with the rows that record them instead of as files */
+	"CREATE TABLE blob_contents ("
+	"  id TEXT PRIMARY KEY,"
+	"  data BLOB NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 const struct store_migrations store_system_migrations = {

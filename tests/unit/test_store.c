@@ -924,16 +924,23 @@ static void test_blob_refs(void **state)
 	struct store_account *acct;
 	char id[STORE_BLOB_ID_LEN + 1], other[STORE_BLOB_ID_LEN + 1];
 	char *path;
+	void *content;
+	size_t len;
 	uint64_t size;
 	const char *error;
 	int found;
 
 	assert_int_equal(store_account_open(f->store, 8, &acct, &error), 0);
 	blob_put(acct, data, id);
+	assert_int_equal(store_blob_read(acct, id, &content, &len, &error), 1);
+	assert_int_equal(len, strlen(data));
+	assert_string_equal(content, data);
+	free(content);
 	memcpy(other, id, sizeof(other));
 	other[5] = other[5] == 'a' ? 'b' : 'a';
+	/* A small blob lives in the database, not in a file. */
 	path = xasprintf("%s/accounts/8/blobs/%.2s/%s", f->dir, id + 1, id + 1);
-	assert_true(path_exists(path));
+	assert_false(path_exists(path));
 
 	/* References keep a blob past expiry. */
 	assert_int_equal(store_blob_ref(acct, id, 1, &error), -1);
@@ -956,10 +963,66 @@ static void test_blob_refs(void **state)
 	assert_int_equal(store_blobs_expire(acct, time(NULL) + 10, &error), 0);
 	assert_int_equal(store_blob_stat(acct, id, &size), 0);
 	assert_int_equal(store_blob_pending_bytes(acct), 0);
-	assert_false(path_exists(path));
+	assert_int_equal(store_blob_read(acct, id, &content, &len, &error), 0);
 	free(path);
 	assert_int_equal(store_blob_open(acct, id, &found), -1);
 	assert_int_equal(found, 0);
+	store_account_release(&acct);
+}
+
+/* Content past the inline bound goes to a file, whether it crosses the
+ * bound in one write or over several; content at the bound stays in
+ * the database. Both read back whole, as memory and as an fd. */
+static void blob_check_size(struct store_account *acct, struct fixture *f, size_t len,
+			    size_t chunk, bool file)
+{
+	struct store_blob_writer *w;
+	char id[STORE_BLOB_ID_LEN + 1], *data = xmalloc(len), *path, *back;
+	void *content;
+	size_t got;
+	uint64_t size;
+	const char *error;
+	int fd, found;
+
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)('a' + (i * 7 + len) % 26);
+	assert_int_equal(store_blob_write_begin(acct, &w, &error), 0);
+	for (size_t done = 0; done < len; done += chunk)
+		assert_int_equal(store_blob_write(w, data + done, len - done < chunk ?
+						  len - done : chunk, &error), 0);
+	assert_int_equal(store_blob_write_finish(&w, id, &size, &error), 0);
+	assert_int_equal(size, len);
+	path = xasprintf("%s/accounts/27/blobs/%.2s/%s", f->dir, id + 1, id + 1);
+	assert_int_equal(path_exists(path), file);
+	assert_int_equal(store_blob_read(acct, id, &content, &got, &error), 1);
+	assert_int_equal(got, len);
+	assert_memory_equal(content, data, len);
+	free(content);
+	fd = store_blob_open(acct, id, &found);
+	assert_true(fd >= 0);
+	back = xmalloc(len + 1);
+	assert_int_equal(read(fd, back, len + 1), len);
+	assert_memory_equal(back, data, len);
+	close(fd);
+	assert_int_equal(store_blobs_expire(acct, time(NULL) + 10, &error), 0);
+	assert_int_equal(store_blob_stat(acct, id, &size), 0);
+	assert_false(path_exists(path));
+	free(back);
+	free(path);
+	free(data);
+}
+
+static void test_blob_sizes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account *acct;
+	const char *error;
+
+	assert_int_equal(store_account_open(f->store, 27, &acct, &error), 0);
+	blob_check_size(acct, f, 64 * 1024, 1000, false);
+	blob_check_size(acct, f, 64 * 1024 + 1, 1000, true);
+	blob_check_size(acct, f, 200 * 1024, 200 * 1024, true);
+	blob_check_size(acct, f, 100 * 1024, 30 * 1024, true);
 	store_account_release(&acct);
 }
 
@@ -1306,6 +1369,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uid_validity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_refs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_recent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_type_state_in_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_abort_and_txn, setup, teardown),

@@ -107,7 +107,10 @@ static void mailbox_read(struct fixture *f, uint64_t id, struct store_mailbox *m
 	mb->name = mb->role = NULL;
 }
 
-static void blob_put(struct fixture *f, char blob_id[STORE_BLOB_ID_LEN + 1])
+/* A blob of the line "message number N" written lines times: once is
+ * small enough to be kept in the database, five thousand times is a file. */
+static void blob_put_lines(struct fixture *f, char blob_id[STORE_BLOB_ID_LEN + 1],
+			   size_t lines)
 {
 	struct store_blob_writer *w;
 	char data[64];
@@ -116,8 +119,14 @@ static void blob_put(struct fixture *f, char blob_id[STORE_BLOB_ID_LEN + 1])
 
 	snprintf(data, sizeof(data), "message number %u\r\n", f->blob_counter++);
 	assert_int_equal(store_blob_write_begin(f->acct, &w, &error), 0);
-	assert_int_equal(store_blob_write(w, data, strlen(data), &error), 0);
+	for (size_t i = 0; i < lines; i++)
+		assert_int_equal(store_blob_write(w, data, strlen(data), &error), 0);
 	assert_int_equal(store_blob_write_finish(&w, blob_id, &size, &error), 0);
+}
+
+static void blob_put(struct fixture *f, char blob_id[STORE_BLOB_ID_LEN + 1])
+{
+	blob_put_lines(f, blob_id, 1);
 }
 
 static size_t list_len(const char *const *list)
@@ -1104,6 +1113,11 @@ static bool blob_file_exists(struct fixture *f, const char *blob_id)
 	return exists;
 }
 
+static void blob_put_file(struct fixture *f, char blob_id[STORE_BLOB_ID_LEN + 1])
+{
+	blob_put_lines(f, blob_id, 5000);
+}
+
 static void test_blob_batch(void **state)
 {
 	struct fixture *f = *state;
@@ -1112,7 +1126,7 @@ static void test_blob_batch(void **state)
 
 	begin(f);
 	for (size_t i = 0; i < 3; i++)
-		blob_put(f, ids[i]);
+		blob_put_file(f, ids[i]);
 	assert_true(blob_file_exists(f, ids[0]));
 	store_txn_rollback(f->acct);
 	for (size_t i = 0; i < 3; i++) {
@@ -1123,7 +1137,7 @@ static void test_blob_batch(void **state)
 	f->blob_counter = 0;
 	begin(f);
 	for (size_t i = 0; i < 3; i++)
-		blob_put(f, ids[i]);
+		blob_put_file(f, ids[i]);
 	commit(f);
 	for (size_t i = 0; i < 3; i++) {
 		assert_true(blob_file_exists(f, ids[i]));
@@ -1132,10 +1146,10 @@ static void test_blob_batch(void **state)
 	/* The same content again, in and out of a transaction. */
 	f->blob_counter = 0;
 	begin(f);
-	blob_put(f, ids[0]);
+	blob_put_file(f, ids[0]);
 	commit(f);
 	f->blob_counter = 1;
-	blob_put(f, ids[1]);
+	blob_put_file(f, ids[1]);
 	assert_true(blob_file_exists(f, ids[0]));
 	assert_true(blob_file_exists(f, ids[1]));
 }

@@ -1,0 +1,93 @@
+/* The content of small blobs, kept in the account database: one row
+ * per blob id in blob_contents, written in the transaction that
+ * records the blob, so it is as durable as the rows naming it and needs
+ * no file, rename or sync of its own. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/memfd.h"
+#include "core/xalloc.h"
+#include "store/store_private.h"
+
+int store_blob_inline_put(struct store_account *acct, const char *blob_id, const void *data,
+			  size_t len, const char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO blob_contents (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING";
+	sqlite3_stmt *stmt;
+
+	if (store_txn_require_write(acct, "blob store", error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	/* An empty blob is still a blob, not NULL. */
+	sqlite3_bind_blob(stmt, 2, len > 0 ? data : "", (int)len, SQLITE_STATIC);
+	return store_db_run(&acct->db, stmt, "blob store", error_r);
+}
+
+/* 1 with stmt on the row (data in column 0; store_stmt_done() it), 0, -1. */
+static int store_blob_inline_row(struct store_account *acct, const char *blob_id,
+				 sqlite3_stmt **stmt_r, const char **error_r)
+{
+	static const char sql[] = "SELECT data FROM blob_contents WHERE id = ?1";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	*stmt_r = stmt;
+	return store_db_row(&acct->db, stmt, "blob read", error_r);
+}
+
+int store_blob_inline_open(struct store_account *acct, const char *blob_id, int *fd_r,
+			   const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int ret = store_blob_inline_row(acct, blob_id, &stmt, error_r);
+
+	if (ret <= 0)
+		return ret;
+	*fd_r = memfd_from_data("tern-blob", sqlite3_column_blob(stmt, 0),
+				(size_t)sqlite3_column_bytes(stmt, 0));
+	store_stmt_done(stmt);
+	if (*fd_r < 0) {
+		*error_r = store_fail(STORE_ERR_INTERNAL, "blob open", strerror(errno));
+		return -1;
+	}
+	return 1;
+}
+
+int store_blob_inline_read(struct store_account *acct, const char *blob_id, void **data_r,
+			   size_t *len_r, const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	size_t len;
+	char *data;
+	int ret = store_blob_inline_row(acct, blob_id, &stmt, error_r);
+
+	if (ret <= 0)
+		return ret;
+	len = (size_t)sqlite3_column_bytes(stmt, 0);
+	data = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(data, sqlite3_column_blob(stmt, 0), len);
+	data[len] = '\0';
+	store_stmt_done(stmt);
+	*data_r = data;
+	*len_r = len;
+	return 1;
+}
+
+int store_blob_inline_delete(struct store_account *acct, const char *blob_id,
+			     const char **error_r)
+{
+	static const char sql[] = "DELETE FROM blob_contents WHERE id = ?1";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	return store_db_run(&acct->db, stmt, "blob delete", error_r);
+}
