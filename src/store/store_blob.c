@@ -296,14 +296,17 @@ void store_blob_drop_pending(struct store_account *acct)
 }
 
 /* A new upload of known content counts as a fresh upload: its expiry
- * starts again. */
+ * starts again. content is the blob_contents row holding it, or 0 for
+ * a file (a row already recorded keeps its own). */
 static int store_blob_record(struct store_account *acct, const char *blob_id, uint64_t size,
-			     const char **error_r)
+			     int64_t content, const char **error_r)
 {
 	static const char sql[] =
-		"INSERT INTO blobs (id, size, refcount, uploaded_at) VALUES (?1, ?2, 0, ?3)"
+		"INSERT INTO blobs (id, size, refcount, uploaded_at, content)"
+		" VALUES (?1, ?2, 0, ?3, ?4)"
 		" ON CONFLICT (id) DO UPDATE SET"
-		"  uploaded_at = max(uploaded_at, excluded.uploaded_at)";
+		"  uploaded_at = max(uploaded_at, excluded.uploaded_at),"
+		"  content = coalesce(content, excluded.content)";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
 
 	if (stmt == NULL)
@@ -311,6 +314,10 @@ static int store_blob_record(struct store_account *acct, const char *blob_id, ui
 	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, (int64_t)size);
 	sqlite3_bind_int64(stmt, 3, (int64_t)time(NULL));
+	if (content != 0)
+		sqlite3_bind_int64(stmt, 4, content);
+	else
+		sqlite3_bind_null(stmt, 4);
 	return store_db_run(&acct->db, stmt, "blob record", error_r);
 }
 
@@ -355,6 +362,7 @@ static int store_blob_commit(struct store_blob_writer *w, const char *blob_id,
 {
 	struct store_account *acct = w->acct;
 	bool deferred = acct->txn == STORE_TXN_WRITE;
+	int64_t content = 0;
 	bool own;
 	int ret;
 
@@ -362,11 +370,12 @@ static int store_blob_commit(struct store_blob_writer *w, const char *blob_id,
 	    store_txn_enter(acct, &own, error_r) < 0)
 		return -1;
 	if (w->tmp_path == NULL)
-		ret = store_blob_inline_put(acct, blob_id, w->copy, (size_t)w->size, error_r);
+		ret = store_blob_inline_put(acct, blob_id, w->copy, (size_t)w->size, &content,
+					    error_r);
 	else
 		ret = store_blob_place(w, blob_id, deferred, error_r);
 	if (ret == 0)
-		ret = store_blob_record(acct, blob_id, w->size, error_r);
+		ret = store_blob_record(acct, blob_id, w->size, content, error_r);
 	return store_txn_end(acct, own, ret, error_r);
 }
 
@@ -537,11 +546,12 @@ static int store_blob_delete(struct store_account *acct, const char *blob_id,
 			     const char **error_r)
 {
 	static const char sql[] = "DELETE FROM blobs WHERE id = ?1 AND refcount = 0";
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	sqlite3_stmt *stmt;
 	char *path;
 	int ret = 0;
 
-	if (stmt == NULL)
+	if (store_blob_inline_delete(acct, blob_id, error_r) < 0 ||
+	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
 	if (store_db_run(&acct->db, stmt, "blob delete", error_r) < 0)
@@ -549,8 +559,6 @@ static int store_blob_delete(struct store_account *acct, const char *blob_id,
 	/* Referenced again since it was chosen: it stays. */
 	if (sqlite3_changes(acct->db.handle) == 0)
 		return 0;
-	if (store_blob_inline_delete(acct, blob_id, error_r) < 0)
-		return -1;
 	path = store_blob_path(acct, blob_id);
 	if (store_blob_id_valid(blob_id) && unlink(path) < 0 && errno != ENOENT) {
 		*error_r = store_fail(STORE_ERR_INTERNAL, "blob unlink",

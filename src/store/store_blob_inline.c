@@ -1,7 +1,10 @@
-/* The content of small blobs, kept in the account database: one row
- * per blob id in blob_contents, written in the transaction that
- * records the blob, so it is as durable as the rows naming it and needs
- * no file, rename or sync of its own. */
+/* The content of small blobs, kept in the account database: a row of
+ * blob_contents that the blob's row names (blobs.content), written in
+ * the transaction that records the blob, so it is as durable as the
+ * rows naming it and needs no file, rename or sync of its own. The
+ * contents are keyed by a growing rowid, not by the blob id: new ones
+ * are appended to the end of the table instead of landing on random
+ * pages of it. */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,27 +14,50 @@
 #include "core/xalloc.h"
 #include "store/store_private.h"
 
-int store_blob_inline_put(struct store_account *acct, const char *blob_id, const void *data,
-			  size_t len, const char **error_r)
+/* 1 if the blob recorded as blob_id has its content in the database. */
+static int store_blob_inline_known(struct store_account *acct, const char *blob_id,
+				   const char **error_r)
 {
-	static const char sql[] =
-		"INSERT INTO blob_contents (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING";
-	sqlite3_stmt *stmt;
+	static const char sql[] = "SELECT 1 FROM blobs WHERE id = ?1 AND content IS NOT NULL";
+	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	int ret;
 
-	if (store_txn_require_write(acct, "blob store", error_r) < 0 ||
-	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, blob_id, -1, SQLITE_STATIC);
+	if ((ret = store_db_row(&acct->db, stmt, "blob lookup", error_r)) > 0)
+		store_stmt_done(stmt);
+	return ret;
+}
+
+int store_blob_inline_put(struct store_account *acct, const char *blob_id, const void *data,
+			  size_t len, int64_t *content_r, const char **error_r)
+{
+	static const char sql[] = "INSERT INTO blob_contents (data) VALUES (?1)";
+	sqlite3_stmt *stmt;
+	int ret;
+
+	*content_r = 0;
+	if (store_txn_require_write(acct, "blob store", error_r) < 0 ||
+	    (ret = store_blob_inline_known(acct, blob_id, error_r)) != 0)
+		return ret < 0 ? -1 : 0;
+	if ((stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
+		return -1;
 	/* An empty blob is still a blob, not NULL. */
-	sqlite3_bind_blob(stmt, 2, len > 0 ? data : "", (int)len, SQLITE_STATIC);
-	return store_db_run(&acct->db, stmt, "blob store", error_r);
+	sqlite3_bind_blob(stmt, 1, len > 0 ? data : "", (int)len, SQLITE_STATIC);
+	if (store_db_run(&acct->db, stmt, "blob store", error_r) < 0)
+		return -1;
+	*content_r = sqlite3_last_insert_rowid(acct->db.handle);
+	return 0;
 }
 
 /* 1 with stmt on the row (data in column 0; store_stmt_done() it), 0, -1. */
 static int store_blob_inline_row(struct store_account *acct, const char *blob_id,
 				 sqlite3_stmt **stmt_r, const char **error_r)
 {
-	static const char sql[] = "SELECT data FROM blob_contents WHERE id = ?1";
+	static const char sql[] =
+		"SELECT c.data FROM blobs b JOIN blob_contents c ON c.rowid = b.content"
+		" WHERE b.id = ?1";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
 
 	if (stmt == NULL)
@@ -83,7 +109,9 @@ int store_blob_inline_read(struct store_account *acct, const char *blob_id, void
 int store_blob_inline_delete(struct store_account *acct, const char *blob_id,
 			     const char **error_r)
 {
-	static const char sql[] = "DELETE FROM blob_contents WHERE id = ?1";
+	static const char sql[] =
+		"DELETE FROM blob_contents WHERE rowid ="
+		" (SELECT content FROM blobs WHERE id = ?1 AND refcount = 0)";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
 
 	if (stmt == NULL)

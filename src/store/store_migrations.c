@@ -404,11 +404,10 @@ static const char *const store_account_steps[] = {
 	"INSERT INTO email_fts (email_fts, rank) VALUES ('automerge', 16);"
 	"INSERT INTO email_fts (email_fts, rank) VALUES ('crisismerge', 64);",
 	/* 11: the content of small blobs (STORE_BLOB_INLINE_MAX), written
-	 * with the rows that record them instead of as files */
-	"CREATE TABLE blob_contents ("
-	"  id TEXT PRIMARY KEY,"
-	"  data BLOB NOT NULL"
-	") WITHOUT ROWID;",
+	 * with the rows that record them instead of as files; a blob's
+	 * content names its row (NULL: the content is a file) */
+	"CREATE TABLE blob_contents (data BLOB NOT NULL);"
+	"ALTER TABLE blobs ADD COLUMN content INTEGER;",
 };
 
 const struct store_migrations store_system_migrations = {

@@ -314,10 +314,12 @@ void store_blob_drop_pending(struct store_account *acct);
 
 /* ---- blobs kept in the database (store_blob_inline.c) ---- */
 
-/* Inside a write transaction: stores the content of a small blob (once:
- * content already there is left as it is). */
+/* Inside a write transaction: stores the content of a small blob, unless
+ * the blob recorded as blob_id has its content stored already (then
+ * *content_r is 0). *content_r is the new blob_contents row, for the
+ * blobs row to name. */
 int store_blob_inline_put(struct store_account *acct, const char *blob_id, const void *data,
-			  size_t len, const char **error_r);
+			  size_t len, int64_t *content_r, const char **error_r);
 /* The content as an in-memory file: 1 with *fd_r, 0 if blob_id is not
  * kept in the database (its content is a file), -1. */
 int store_blob_inline_open(struct store_account *acct, const char *blob_id, int *fd_r,
@@ -326,7 +328,8 @@ int store_blob_inline_open(struct store_account *acct, const char *blob_id, int 
  * database), -1. */
 int store_blob_inline_read(struct store_account *acct, const char *blob_id, void **data_r,
 			   size_t *len_r, const char **error_r);
-/* Inside a write transaction. */
+/* Inside a write transaction: the content of blob_id, if it is
+ * unreferenced (before its blobs row goes). */
 int store_blob_inline_delete(struct store_account *acct, const char *blob_id,
 			     const char **error_r);
 
