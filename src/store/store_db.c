@@ -1,4 +1,4 @@
-/* SQLite connections: opening with the store's pragmas, migrations,
+/* SQLite connections: opening with the store's pragmas and SQL functions,
  * cached statements, transactions and error mapping. */
 
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "store/store_private.h"
+#include "store/store_mail_private.h"
 
 static _Thread_local enum store_error store_tls_error;
 
@@ -441,7 +441,7 @@ static int store_db_configure(struct store_db *db, const char **error_r)
 {
 	sqlite3_extended_result_codes(db->handle, 1);
 	sqlite3_busy_timeout(db->handle, STORE_BUSY_TIMEOUT_MS);
-	if (store_db_enable_wal(db, error_r) < 0)
+	if (store_db_enable_wal(db, error_r) < 0 || store_sql_functions_register(db, error_r) < 0)
 		return -1;
 	return store_db_exec(db, "PRAGMA synchronous = FULL;"
 			     "PRAGMA foreign_keys = ON;"

@@ -191,7 +191,10 @@ void store_query_plan_init(struct store_query_plan *plan, const struct store_ema
 	plan->mailbox_cond = store_filter_find_mailbox(q->filter);
 	plan->join_emails = plan->mailbox_cond == NULL || store_query_needs_email(q);
 	plan->text_cond = plan->mailbox_cond == NULL ? store_query_find_text(q) : NULL;
+	plan->text_ids = (struct store_id_array){ 0 };
+	plan->text_read = false;
 	plan->text_walk = false;
+	plan->candidates = 0;
 }
 
 bool store_query_plan_mailbox_only(const struct store_query_plan *plan)
@@ -273,12 +276,26 @@ static void store_cond_param_sql(const struct store_email_filter *f, const char 
 	}
 }
 
+/* The plan's text condition as a test of each row against its matches,
+ * read beforehand: SQLite walks the sort order and stops after the
+ * window. */
+static void store_cond_text_walk_sql(const struct store_query_plan *plan, struct store_sql *q)
+{
+	strbuf_printf(&q->text, "tern_id_in(%s, ", store_query_id_column(plan));
+	store_sql_id_array(q, &plan->text_ids);
+	strbuf_putc(&q->text, ')');
+}
+
 static void store_cond_sql(const struct store_query_plan *plan,
 			   const struct store_email_filter *f, struct store_sql *q)
 {
 	const struct store_cond_sql *c = &store_cond_sqls[f->cond];
 	struct store_template_param param = { .cond = f };
 
+	if (f == plan->text_cond && plan->text_read && plan->text_walk) {
+		store_cond_text_walk_sql(plan, q);
+		return;
+	}
 	if (c->param == STORE_COND_MATCH)
 		param.match = store_fts_match(f->cond, f->text, f->header_name);
 	if (c->param == STORE_COND_MATCH && param.match == NULL)

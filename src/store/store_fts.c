@@ -28,8 +28,6 @@
 #define STORE_FTS_MAX_PHRASE 1024
 /* Words of fewer characters match whole terms only. */
 #define STORE_FTS_MIN_PREFIX 3
-/* Terms of one prefix counted when estimating its documents. */
-#define STORE_FTS_MAX_VOCAB_SQL "64"
 
 /* Every statement that may need a statement journal makes FTS5 write
  * out its pending terms as a new segment, so rows indexed one by one
@@ -316,113 +314,27 @@ char *store_fts_match(enum store_email_cond cond, const char *text, const char *
 	return strbuf_steal(&b);
 }
 
-/* The term list with each term's document count: a count reads the
- * term's list of documents, not the documents. Per connection, made
- * when first needed. */
-static int store_fts_vocab_open(struct store_account *acct, const char **error_r)
+int store_fts_ids(struct store_account *acct, const char *match, struct store_id_array *ids_r,
+		  const char **error_r)
 {
 	static const char sql[] =
-		"CREATE VIRTUAL TABLE IF NOT EXISTS temp.email_fts_vocab"
-		" USING fts5vocab(main, email_fts, row)";
-
-	if (sqlite3_exec(acct->db.handle, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		*error_r = store_db_error(&acct->db, "fts vocabulary");
-		return -1;
-	}
-	return 0;
-}
-
-/* The word as the index holds it, if that is plain to see: ASCII
- * letters and digits, folded to lower case. Other words (which the
- * tokenizer may split or fold otherwise) are not estimated. */
-static char *store_fts_plain_term(const char *word, size_t len)
-{
-	char *term = xmalloc(len + 1);
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)word[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
-			free(term);
-			return NULL;
-		}
-		term[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
-	term[len] = '\0';
-	return term;
-}
-
-/* Documents holding the term, or (prefix) any term it begins, summed
- * over at most STORE_FTS_MAX_VOCAB terms: a document with several such
- * terms counts more than once, which only makes the estimate high. */
-static int store_fts_term_docs(struct store_account *acct, char *term, bool prefix,
-			       uint64_t *docs_r, const char **error_r)
-{
-	static const char sql[] =
-		"SELECT coalesce(sum(doc), 0) FROM (SELECT doc FROM temp.email_fts_vocab"
-		" WHERE term >= ?1 AND term < ?2 LIMIT " STORE_FTS_MAX_VOCAB_SQL ")";
+		"SELECT tern_id_collect(rowid, ?2) FROM email_fts WHERE email_fts MATCH ?1";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-	size_t len = strlen(term);
-	char *end;
-	int ret;
+	struct store_id_sink sink = { 0 };
 
+	ids_r->ids = NULL;
+	ids_r->count = 0;
 	if (stmt == NULL)
 		return -1;
-	/* Terms from term up to the first one past its prefix range (or
-	 * past term itself). */
-	end = prefix ? xstrdup(term) : xasprintf("%s%c", term, 1);
-	if (prefix)
-		end[len - 1]++;
-	sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, end, -1, SQLITE_STATIC);
-	ret = store_db_row(&acct->db, stmt, "fts vocabulary", error_r);
-	if (ret > 0) {
-		*docs_r = (uint64_t)sqlite3_column_int64(stmt, 0);
-		store_stmt_done(stmt);
-	}
-	free(end);
-	return ret < 0 ? -1 : 0;
-}
-
-/* One word's documents, if it is plain (*known_r). */
-static int store_fts_word_docs(struct store_account *acct, const char *word, size_t len,
-			       uint64_t *docs_r, bool *known_r, const char **error_r)
-{
-	char *term = store_fts_plain_term(word, len);
-	int ret = 0;
-
-	*known_r = term != NULL;
-	if (term != NULL)
-		ret = store_fts_term_docs(acct, term, store_fts_is_prefix(word, len), docs_r,
-					  error_r);
-	free(term);
-	return ret;
-}
-
-int store_fts_docs(struct store_account *acct, enum store_email_cond cond, const char *text,
-		   uint64_t *docs_r, bool *known_r, const char **error_r)
-{
-	const char *word;
-	size_t len, kept = 0;
-	bool phrase, known;
-	uint64_t docs = 0;
-
-	*known_r = false;
-	*docs_r = 0;
-	if (cond == STORE_EMAIL_HEADER || text == NULL)
-		return 0;
-	if (store_fts_vocab_open(acct, error_r) < 0)
+	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
+	store_sql_bind_id_sink(stmt, 2, &sink);
+	if (store_db_row(&acct->db, stmt, "fts matches", error_r) < 0) {
+		free(sink.array.ids);
 		return -1;
-	while (kept++ < STORE_FTS_MAX_WORDS &&
-	       (word = store_fts_next_term(&text, true, &len, &phrase)) != NULL) {
-		if (phrase)
-			continue;
-		if (store_fts_word_docs(acct, word, len, &docs, &known, error_r) < 0)
-			return -1;
-		/* All words must match: at most as many as the rarest. */
-		if (known && (!*known_r || docs < *docs_r))
-			*docs_r = docs;
-		*known_r = *known_r || known;
 	}
+	store_stmt_done(stmt);
+	/* FTS5 gives its matches in rowid order: the sort only checks. */
+	store_id_array_sort(&sink.array);
+	*ids_r = sink.array;
 	return 0;
 }

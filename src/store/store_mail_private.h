@@ -123,6 +123,12 @@ void store_email_refs_parse(struct store_email *e, const char *text);
 
 /* ---- full text (store_fts.c) ---- */
 
+/* Email ids: ascending, without duplicates, wherever one is a set. */
+struct store_id_array {
+	uint64_t *ids;
+	size_t count;
+};
+
 /* Queues the row: it is indexed before the transaction commits. */
 int store_fts_insert(struct store_account *acct, uint64_t email_id,
 		     const struct store_email_text *text, const char **error_r);
@@ -131,23 +137,27 @@ int store_fts_delete(struct store_account *acct, uint64_t email_id, const char *
  * each quoted as a prefix phrase (no FTS5 syntax gets through), within
  * the condition's columns. NULL when the text has no word. */
 char *store_fts_match(enum store_email_cond cond, const char *text, const char *header_name);
-/* An estimate of how many documents match a text condition, from the
- * term counts of its rarest plain word (ASCII letters and digits): it
- * counts all columns, a document once per term of a prefix it holds,
- * and at most 64 terms of a prefix. *known_r is false when no word
- * could be estimated (headers, phrases, other scripts). */
-int store_fts_docs(struct store_account *acct, enum store_email_cond cond, const char *text,
-		   uint64_t *docs_r, bool *known_r, const char **error_r);
+/* The emails matching an FTS5 MATCH expression, ascending. The array
+ * holds at most one id per live email of the account (8 bytes each:
+ * 800 KB for 100,000 emails); the caller frees ids_r->ids. */
+int store_fts_ids(struct store_account *acct, const char *match, struct store_id_array *ids_r,
+		  const char **error_r);
 
 /* ---- SQL text with bound parameters (store_email_sql.c) ---- */
 
-enum store_sql_param_kind { STORE_SQL_INT, STORE_SQL_TEXT, STORE_SQL_VALUE };
+enum store_sql_param_kind {
+	STORE_SQL_INT,
+	STORE_SQL_TEXT,
+	STORE_SQL_VALUE,
+	STORE_SQL_ID_ARRAY,
+};
 
 struct store_sql_param {
 	enum store_sql_param_kind kind;
 	int64_t number;
-	char *text;			/* owned */
-	const sqlite3_value *value;	/* borrowed */
+	char *text;				/* owned */
+	const sqlite3_value *value;		/* borrowed */
+	const struct store_id_array *ids;	/* borrowed */
 };
 
 struct store_sql {
@@ -162,6 +172,26 @@ void store_sql_text(struct store_sql *q, const char *text);
 void store_sql_value(struct store_sql *q, const sqlite3_value *value);
 /* A JSON array of ids, for json_each(). */
 void store_sql_ids(struct store_sql *q, const uint64_t *ids, size_t count);
+/* The array itself, bound by pointer: only tern_id_in() can read it.
+ * It must outlive the statement. */
+void store_sql_id_array(struct store_sql *q, const struct store_id_array *ids);
+/* Where the aggregate tern_id_collect(id, sink) appends its ids, in
+ * the order of its rows. */
+struct store_id_sink {
+	struct store_id_array array;
+	size_t cap;
+};
+/* Binds sink by pointer at col, for tern_id_collect(). */
+void store_sql_bind_id_sink(sqlite3_stmt *stmt, int col, struct store_id_sink *sink);
+/* Sorts the array ascending, unless it already is. */
+void store_id_array_sort(struct store_id_array *a);
+/* Registers on a connection tern_id_in(id, array): 1 if id is in an
+ * array bound by store_sql_id_array() (a binary search), else 0; and
+ * tern_id_collect(id, sink), which appends its rows' ids to a sink
+ * bound by store_sql_bind_id_sink() and returns their count. Reading
+ * many ids through one aggregate saves a return to the caller per
+ * row. */
+int store_sql_functions_register(struct store_db *db, const char **error_r);
 /* Prepares (uncached) and binds q. */
 int store_sql_prepare(struct store_db *db, const struct store_sql *q, sqlite3_stmt **stmt_r,
 		      const char **error_r);
@@ -176,12 +206,17 @@ struct store_query_plan {
 	const struct store_email_filter *mailbox_cond;
 	bool join_emails;	/* the email rows (alias e) are read */
 	/* A text condition every result meets, when no mailbox is walked
-	 * and the sort starts with receivedAt (or is none): the window may
-	 * then walk the sort
-	 * order and test its matches as a set (text_walk), rather than
-	 * read and sort all matches; worth it when they are common. */
+	 * and the sort starts with receivedAt (or is none). Its matches
+	 * are read once (text_ids, when text_read: it has a word to look
+	 * for); a query may then walk the sort order and test each row
+	 * against them (text_walk) rather than read and sort all matches,
+	 * which is worth it when they are common. */
 	const struct store_email_filter *text_cond;
+	struct store_id_array text_ids;
+	bool text_read;
 	bool text_walk;
+	/* The emails a walk of the sort order passes over, at most. */
+	uint64_t candidates;
 };
 
 enum store_text_plan {
@@ -200,7 +235,8 @@ int store_query_check(const struct store_email_query *q, const char **error_r);
 /* " FROM ... WHERE ..." of the filtered set. */
 void store_query_from_where(const struct store_query_plan *plan, struct store_sql *q);
 /* When the filter is one text condition, the count of its matches in
- * the full-text index (which holds live emails only). */
+ * the full-text index (which holds live emails only). For a plan whose
+ * text matches are read, their count is at hand instead. */
 bool store_query_text_count(const struct store_query_plan *plan, struct store_sql *q);
 /* The email id column. */
 const char *store_query_id_column(const struct store_query_plan *plan);

@@ -1,7 +1,8 @@
 /* Unit tests for the email store: create and threading, UIDs, keywords
  * and mailbox counts, mailbox changes, destroy, every query condition
- * and sort, full-text words and hostile input, collapsed threads,
- * windows and anchors, and the batched blob sync. */
+ * and sort, full-text words and hostile input, both plans of a text
+ * query, collapsed threads, windows and anchors, and the batched blob
+ * sync. */
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -836,60 +837,96 @@ static void test_query_text_walk(void **state)
 	store_text_plan_force = STORE_TEXT_PLAN_AUTO;
 }
 
-/* Runs q under a plan; returns the ids and total. */
-static size_t plan_query(struct fixture *f, enum store_text_plan plan,
-			 const struct store_email_query *q, uint64_t *ids, uint64_t *total_r)
+/* What a query under one plan gives. */
+struct plan_result {
+	uint64_t ids[64];
+	size_t count;
+	uint64_t total, position;
+	bool anchor_found;
+};
+
+static void plan_query(struct fixture *f, enum store_text_plan plan,
+		       const struct store_email_query *q, struct plan_result *out)
 {
 	struct store_email_result r;
 	const char *error;
-	size_t count;
 
 	store_text_plan_force = plan;
 	assert_int_equal(store_email_query(f->acct, q, &r, &error), 0);
 	store_text_plan_force = STORE_TEXT_PLAN_AUTO;
-	count = r.count;
-	assert_true(count <= 64);
-	if (count > 0)
-		memcpy(ids, r.ids, count * sizeof(*ids));
+	assert_true(r.count <= N_ELEMENTS(out->ids));
+	out->count = r.count;
+	if (r.count > 0)
+		memcpy(out->ids, r.ids, r.count * sizeof(*r.ids));
 	free(r.ids);
-	*total_r = r.total;
-	return count;
+	out->total = r.total;
+	out->position = r.position;
+	out->anchor_found = r.anchor_found;
 }
 
-/* Same results under every plan, for common and rare words and
- * windows, with ties on receivedAt. */
-static void expect_same_plans(struct fixture *f, const struct store_email_query *q)
+/* Same results under every plan; returns those of the first. */
+static void expect_same_plans_r(struct fixture *f, const struct store_email_query *q,
+				struct plan_result *first)
 {
 	static const enum store_text_plan plans[] = {
 		STORE_TEXT_PLAN_MATCHES_FIRST, STORE_TEXT_PLAN_WALK, STORE_TEXT_PLAN_AUTO,
 	};
-	uint64_t first[64], ids[64], first_total, total;
-	size_t n = plan_query(f, plans[0], q, first, &first_total);
+	struct plan_result other;
 
-	for (size_t p = 1; p < STORE_N_ELEMENTS(plans); p++) {
-		assert_int_equal(plan_query(f, plans[p], q, ids, &total), n);
-		assert_memory_equal(ids, first, n * sizeof(*ids));
-		assert_int_equal(total, first_total);
+	plan_query(f, plans[0], q, first);
+	for (size_t p = 1; p < N_ELEMENTS(plans); p++) {
+		plan_query(f, plans[p], q, &other);
+		assert_int_equal(other.count, first->count);
+		assert_memory_equal(other.ids, first->ids, first->count * sizeof(*first->ids));
+		assert_int_equal(other.total, first->total);
+		assert_int_equal(other.position, first->position);
+		assert_int_equal(other.anchor_found, first->anchor_found);
 	}
 }
 
+static void expect_same_plans(struct fixture *f, const struct store_email_query *q)
+{
+	struct plan_result r;
+
+	expect_same_plans_r(f, q, &r);
+}
+
+/* 60 emails in mailbox A, two per receivedAt, every third in the
+ * thread of email 0 (20 emails), the others alone: "common" in 32 of
+ * them (the even ones and 17 and 51: 11 in the thread), "rare" in 17
+ * and 51 only. */
+struct plan_corpus {
+	uint64_t a;
+	uint64_t e[60];
+};
+
+static void plan_corpus_build(struct fixture *f, struct plan_corpus *c)
+{
+	char msgid[32];
+
+	c->a = mailbox_new(f, "A");
+	for (int i = 0; i < 60; i++) {
+		snprintf(msgid, sizeof(msgid), "p%d@x", i);
+		c->e[i] = add(f, &(struct spec){
+			.msgid = msgid, .refs = { i % 3 == 0 && i > 0 ? "p0@x" : NULL },
+			.thread_subject = i % 3 == 0 ? "t" : msgid,
+			.subject = "s", .mailboxes = { c->a }, .received_at = 1000 + i / 2 * 10,
+			.size = 10, .text = { .subject = "s", .body = i % 2 == 0 ? "common words" :
+				i % 17 == 0 ? "rare common" : "other" } }, NULL);
+	}
+}
+
+/* Same results under every plan, for common and rare words and
+ * windows, with ties on receivedAt. */
 static void test_query_text_plans_compare(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const words[] = { "common", "rare", "common rare", "comm", "absent" };
 	struct store_email_sort desc = sort_received_desc;
-	uint64_t a = mailbox_new(f, "A");
-	char msgid[32];
+	struct plan_corpus c;
 
-	for (int i = 0; i < 60; i++) {
-		snprintf(msgid, sizeof(msgid), "p%d@x", i);
-		add(f, &(struct spec){
-			.msgid = msgid, .thread_subject = i % 3 == 0 ? "t" : msgid,
-			.subject = "s", .mailboxes = { a }, .received_at = 1000 + i / 2 * 10,
-			.size = 10, .text = { .subject = "s", .body = i % 2 == 0 ? "common words" :
-				i % 17 == 0 ? "rare common" : "other" } }, NULL);
-	}
-	for (size_t w = 0; w < STORE_N_ELEMENTS(words); w++) {
+	plan_corpus_build(f, &c);
+	for (size_t w = 0; w < N_ELEMENTS(words); w++) {
 		struct store_email_query q = { .filter = COND(TEXT, .text = words[w]),
 					       .sorts = &desc, .sort_count = 1, .limit = 7,
 					       .calculate_total = true };
@@ -902,6 +939,191 @@ static void test_query_text_plans_compare(void **state)
 		q.limit = 0;
 		expect_same_plans(f, &q);
 	}
+}
+
+/* The total of one text condition is the count of its matches, and
+ * with collapsed threads the count of their threads. */
+static void test_query_text_total(void **state)
+{
+	struct fixture *f = *state;
+	struct plan_corpus c;
+	struct plan_result r;
+	struct store_email_query q = { .filter = COND(TEXT, .text = "common"),
+				       .sorts = &sort_received_desc, .sort_count = 1,
+				       .limit = 5, .calculate_total = true };
+
+	plan_corpus_build(f, &c);
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 32);
+	assert_int_equal(r.count, 5);
+	/* Newest first; ties by id descending. */
+	assert_int_equal(r.ids[0], c.e[58]);
+	assert_int_equal(r.ids[1], c.e[56]);
+	q.filter = COND(TEXT, .text = "rare");
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 2);
+	assert_int_equal(r.ids[0], c.e[51]);
+	assert_int_equal(r.ids[1], c.e[17]);
+	/* Threads: the one of email 0, and each other match its own. */
+	q.filter = COND(TEXT, .text = "common");
+	q.collapse_threads = true;
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 1 + 32 - 11);
+	/* No sort: ids descending. */
+	q.collapse_threads = false;
+	q.sort_count = 0;
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 32);
+	assert_int_equal(r.ids[0], c.e[58]);
+}
+
+static void test_query_text_and(void **state)
+{
+	struct fixture *f = *state;
+	struct plan_corpus c;
+	struct plan_result r;
+	struct store_email_filter both[2] = {
+		{ .op = STORE_FILTER_COND, .cond = STORE_EMAIL_TEXT, .text = "common" },
+		{ .op = STORE_FILTER_COND, .cond = STORE_EMAIL_BEFORE, .number = 1100 },
+	};
+	struct store_email_query q = {
+		.filter = &(struct store_email_filter){ .op = STORE_FILTER_AND, .child_count = 2,
+							.children = both },
+		.sorts = &sort_received_desc, .sort_count = 1, .limit = 3, .calculate_total = true };
+
+	plan_corpus_build(f, &c);
+	/* Emails 0..19 came before 1100: the even ones and 17 match. */
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 11);
+	assert_int_equal(r.count, 3);
+	assert_int_equal(r.ids[0], c.e[18]);
+	q.collapse_threads = true;
+	expect_same_plans(f, &q);
+	/* Two text conditions: the second is tested as a set. */
+	both[1] = (struct store_email_filter){ .op = STORE_FILTER_COND, .cond = STORE_EMAIL_BODY,
+					       .text = "rare" };
+	q.collapse_threads = false;
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 2);
+	assert_int_equal(r.ids[0], c.e[51]);
+	/* A text condition under NOT, beside the plan's. */
+	both[1] = (struct store_email_filter){ .op = STORE_FILTER_NOT, .child_count = 1,
+		.children = COND(TEXT, .text = "rare") };
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 30);
+	assert_int_equal(r.ids[0], c.e[58]);
+	/* A mailbox beside the text: the mailbox is walked. */
+	both[1] = (struct store_email_filter){ .op = STORE_FILTER_COND,
+		.cond = STORE_EMAIL_IN_MAILBOX, .ids = &c.a, .id_count = 1 };
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 32);
+}
+
+static void test_query_text_anchor(void **state)
+{
+	struct fixture *f = *state;
+	static const int64_t offsets[] = { -40, -3, 0, 2, 40 };
+	struct plan_corpus c;
+	struct plan_result r;
+	struct store_email_query q = { .filter = COND(TEXT, .text = "common"),
+				       .sorts = &sort_received_desc, .sort_count = 1,
+				       .limit = 4, .calculate_total = true };
+
+	plan_corpus_build(f, &c);
+	q.anchor_id = c.e[40];
+	expect_same_plans_r(f, &q, &r);
+	assert_true(r.anchor_found);
+	/* 58, 56, ..., 42 sort before 40, and 51 too. */
+	assert_int_equal(r.position, 10);
+	assert_int_equal(r.ids[0], c.e[40]);
+	assert_int_equal(r.total, 32);
+	for (size_t i = 0; i < N_ELEMENTS(offsets); i++) {
+		q.anchor_offset = offsets[i];
+		expect_same_plans(f, &q);
+		q.collapse_threads = true;
+		expect_same_plans(f, &q);
+		q.collapse_threads = false;
+	}
+	/* An email the text does not match is no anchor. */
+	q.anchor_offset = 0;
+	q.anchor_id = c.e[41];
+	expect_same_plans_r(f, &q, &r);
+	assert_false(r.anchor_found);
+	assert_int_equal(r.count, 0);
+	/* Collapsed, an anchor that does not lead its thread is none. */
+	q.collapse_threads = true;
+	q.anchor_id = c.e[0];
+	expect_same_plans_r(f, &q, &r);
+	assert_false(r.anchor_found);
+	q.anchor_id = c.e[54];
+	expect_same_plans_r(f, &q, &r);
+	assert_true(r.anchor_found);
+}
+
+/* No match: no results, a zero total, and no anchor. */
+static void test_query_text_empty(void **state)
+{
+	struct fixture *f = *state;
+	struct plan_corpus c;
+	struct plan_result r;
+	struct store_email_query q = { .filter = COND(TEXT, .text = "absent"),
+				       .sorts = &sort_received_desc, .sort_count = 1,
+				       .limit = 4, .position = 3, .calculate_total = true };
+
+	plan_corpus_build(f, &c);
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.count, 0);
+	assert_int_equal(r.total, 0);
+	assert_int_equal(r.position, 3);
+	q.collapse_threads = true;
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 0);
+	q.anchor_id = c.e[0];
+	expect_same_plans_r(f, &q, &r);
+	assert_false(r.anchor_found);
+	q.collapse_threads = false;
+	q.anchor_id = 0;
+	q.filter = &(struct store_email_filter){ .op = STORE_FILTER_AND, .child_count = 2,
+		.children = (struct store_email_filter[]){
+			{ .op = STORE_FILTER_COND, .cond = STORE_EMAIL_TEXT, .text = "absent" },
+			{ .op = STORE_FILTER_COND, .cond = STORE_EMAIL_AFTER, .number = 0 } } };
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 0);
+}
+
+static void expect_sql_error(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *stmt;
+
+	assert_int_equal(sqlite3_prepare_v2(f->acct->db.handle, sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ERROR);
+	sqlite3_finalize(stmt);
+}
+
+/* The SQL functions read only what is bound by pointer, which SQL
+ * cannot forge. */
+static void test_query_id_functions(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *stmt;
+	uint64_t unsorted[] = { 9, 2, 7, 3 }, sorted[] = { 2, 3, 7, 9 };
+	struct store_id_array a = { unsorted, N_ELEMENTS(unsorted) };
+
+	expect_sql_error(f, "SELECT tern_id_in(1, 2)");
+	expect_sql_error(f, "SELECT tern_id_in(1, NULL)");
+	expect_sql_error(f, "SELECT tern_id_collect(1, 2)");
+	assert_int_equal(sqlite3_prepare_v2(f->acct->db.handle,
+					    "SELECT tern_id_in(1, 'x', 3)", -1, &stmt, NULL),
+			 SQLITE_ERROR);
+	/* Over no rows, the aggregate has nothing to read. */
+	assert_int_equal(sqlite3_prepare_v2(f->acct->db.handle,
+					    "SELECT tern_id_collect(1, 2) WHERE 0", -1, &stmt,
+					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(stmt, 0), 0);
+	sqlite3_finalize(stmt);
+	store_id_array_sort(&a);
+	assert_memory_equal(unsorted, sorted, sizeof(sorted));
 }
 
 static void expect_sorted(struct fixture *f, const struct corpus *c,
@@ -1171,6 +1393,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_text_plans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_text_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_text_plans_compare, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_total, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_and, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_anchor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_id_functions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_sorts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_collapse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_windows, setup, teardown),
