@@ -142,6 +142,9 @@ struct email_parsed {
 
 /* Parses raw (bounded by the default mail limits) into parsed_r. */
 void email_parsed_init(struct email_parsed *parsed_r, const void *raw, size_t len);
+/* Makes the stored messages, parsed again, the text source of the
+ * store's full-text catch-up (email_fts_source.c). */
+void email_fts_source_set(struct store *store);
 void email_parsed_clear(struct email_parsed *parsed);
 
 /* Parses and stores one message. Returns 0 and *created_r (id, blobId,

@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/xalloc.h"
 #include "jmap/call.h"
+#include "jmap/email_private.h"
 #include "jmap/inflight.h"
 #include "mail/mail.h"
 
@@ -59,6 +60,7 @@ struct jmap_server *jmap_server_new(struct store *store, struct directory *dir,
 	/* Email parses and builds MIME through the mail layer (GMime). */
 	mail_init();
 	srv->store = store;
+	email_fts_source_set(store);
 	srv->dir = dir;
 	srv->hostname = xstrdup(cfg != NULL ? config_string(cfg, "server.hostname", "localhost") :
 				"localhost");

@@ -114,6 +114,11 @@ void store_close(struct store **storep)
 	free(store);
 }
 
+void store_set_fts_source(struct store *store, const struct store_fts_source *source)
+{
+	store->fts_source = *source;
+}
+
 const char *store_path(const struct store *store)
 {
 	return store->path;

@@ -42,6 +42,22 @@ int store_open(const char *path, struct store **store_r, const char **error_r);
 void store_close(struct store **store);
 const char *store_path(const struct store *store);
 
+struct store_account;
+struct store_email_text;
+/* Where the store gets the text of an email it must index again: after
+ * a crash between a commit and its indexing, for a new index, or past
+ * the bound of queued text. text() fills *text_r and returns 1, 0 if
+ * the email is gone, -1 on failure; text_free() releases what it
+ * filled. Without a source such emails stay out of the index. */
+struct store_fts_source {
+	int (*text)(void *ctx, struct store_account *acct, uint64_t email_id,
+		    struct store_email_text *text_r);
+	void (*text_free)(void *ctx, struct store_email_text *text);
+	void *ctx;
+};
+/* Before the first account is opened. */
+void store_set_fts_source(struct store *store, const struct store_fts_source *source);
+
 /* ---- settings (system database) ---- */
 
 /* *value_r is caller-owned. */

@@ -87,6 +87,7 @@ static void store_account_free(struct store_account *acct)
 {
 	store_txn_rollback(acct);
 	store_db_close(&acct->db);
+	store_db_close(&acct->fts);
 	store_writer_unref(acct->store, &acct->writer);
 	free(acct->blob_pending);
 	store_blob_recent_clear(acct);
@@ -196,29 +197,46 @@ static int store_account_prepare_dir(struct store *store, uint32_t account_id,
 	return ret;
 }
 
+/* The account's two databases: its data and its full-text index. */
+static int store_account_dbs_open(struct store_account *acct, const char **error_r)
+{
+	char *path = xasprintf("%s/account.db", acct->dir);
+	int ret = store_db_open(&acct->db, path, &store_account_migrations, error_r);
+
+	free(path);
+	if (ret < 0)
+		return -1;
+	path = xasprintf("%s/fts.db", acct->dir);
+	ret = store_db_open(&acct->fts, path, &store_fts_migrations, error_r);
+	free(path);
+	if (ret < 0) {
+		store_db_close(&acct->db);
+		return -1;
+	}
+	store_db_checkpoint_later(&acct->db);
+	store_db_checkpoint_later(&acct->fts);
+	return 0;
+}
+
 static int store_account_connect(struct store *store, uint32_t account_id,
 				 struct store_account **acct_r, const char **error_r)
 {
 	struct store_account *acct = xcalloc(1, sizeof(*acct));
-	char *path;
-	int ret;
 
 	acct->store = store;
 	acct->id = account_id;
 	acct->dir = xasprintf("%s/%u", store->accounts_dir, account_id);
-	path = xasprintf("%s/account.db", acct->dir);
-	ret = store_account_prepare_dir(store, account_id, acct->dir, error_r);
-	if (ret == 0)
-		ret = store_db_open(&acct->db, path, &store_account_migrations, error_r);
-	if (ret == 0)
-		store_db_checkpoint_later(&acct->db);
-	free(path);
-	if (ret < 0) {
+	if (store_account_prepare_dir(store, account_id, acct->dir, error_r) < 0 ||
+	    store_account_dbs_open(acct, error_r) < 0) {
 		free(acct->dir);
 		free(acct);
 		return -1;
 	}
 	acct->writer = store_writer_ref(store, account_id);
+	if (store_fts_prepare(acct, error_r) < 0) {
+		store_account_free(acct);
+		return -1;
+	}
 	*acct_r = acct;
 	return 0;
 }

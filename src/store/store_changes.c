@@ -8,6 +8,16 @@
 #include "core/log.h"
 #include "store/store_private.h"
 
+/* An index write failed earlier: the index is caught up before this
+ * writer adds to it (a failure again leaves it to the next one). */
+static void store_txn_fts_repair(struct store_account *acct)
+{
+	const char *error;
+
+	if (store_fts_catch_up(acct, &error) < 0)
+		log_error("store.fts_catch_up", "account=%u error=%s", acct->id, log_q(error));
+}
+
 static void store_txn_writer_release(struct store_account *acct)
 {
 	if (!acct->writer_held)
@@ -24,6 +34,8 @@ int store_txn_begin(struct store_account *acct, bool write, const char **error_r
 	}
 	if (write && store_writer_lock(acct->writer, error_r) < 0)
 		return -1;
+	if (write && store_writer_fts_stale(acct->writer))
+		store_txn_fts_repair(acct);
 	if (write)
 		store_blob_recent_clear(acct);
 	acct->writer_held = write;
@@ -43,12 +55,12 @@ void store_txn_break(struct store_account *acct)
 	acct->txn_broken = true;
 }
 
-/* The type states the transaction moved, and the queued full-text rows,
- * are written, and the blob files of the transaction made durable,
- * before the rows that name them commit. */
+/* The type states the transaction moved are written, and the blob
+ * files of the transaction made durable, before the rows that name them
+ * commit. */
 static int store_txn_commit_locked(struct store_account *acct, const char **error_r)
 {
-	if (store_type_states_flush(acct, error_r) < 0 || store_fts_flush(acct, error_r) < 0 ||
+	if (store_type_states_flush(acct, error_r) < 0 ||
 	    store_blob_sync_pending(acct, error_r) < 0) {
 		store_txn_rollback(acct);
 		return -1;
@@ -66,6 +78,8 @@ static int store_txn_commit_locked(struct store_account *acct, const char **erro
  * is committed while the next transaction is written. */
 int store_txn_commit(struct store_account *acct, const char **error_r)
 {
+	uint64_t modseq;
+	bool index;
 	int ret;
 
 	if (acct->txn == STORE_TXN_NONE) {
@@ -77,8 +91,21 @@ int store_txn_commit(struct store_account *acct, const char **error_r)
 		store_txn_rollback(acct);
 		return -1;
 	}
+	modseq = acct->txn_modseq;
+	index = store_fts_queued(acct);
 	ret = store_txn_commit_locked(acct, error_r);
+	if (ret < 0)
+		store_fts_discard(acct);
+	/* Indexing holds only the index lock: the next writer starts. */
+	index = index && ret == 0;
+	if (index)
+		store_writer_fts_lock(acct->writer);
 	store_txn_writer_release(acct);
+	if (index) {
+		store_fts_commit(acct, modseq);
+		store_writer_fts_unlock(acct->writer);
+		store_db_checkpoint_due(&acct->fts);
+	}
 	if (ret == 0)
 		store_db_checkpoint_due(&acct->db);
 	return ret;

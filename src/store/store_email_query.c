@@ -399,8 +399,6 @@ int store_email_query(struct store_account *acct, const struct store_email_query
 	store_query_plan_init(&plan, q);
 	if (own && store_txn_begin(acct, false, error_r) < 0)
 		return -1;
-	if (!own && store_fts_flush(acct, error_r) < 0)
-		return -1;
 	ret = store_query_run(acct, &plan, result_r, error_r);
 	free(plan.text_ids.ids);
 	if (own)

@@ -5,10 +5,12 @@
  * space and each word becomes a quoted phrase (quotes doubled), with a
  * prefix star when it has three characters or more; a run the user put
  * in double quotes is one exact phrase. So "a OR b", "NEAR(", "col:x"
- * or a stray quote are just words. The index stores its own copy of the text: SQLite 3.40 has no
- * contentless_delete, and a destroy must be able to remove the row.
- * Prefix indexes are left out: they made indexing twice as slow, and a
- * prefix query over the term list stays fast. */
+ * or a stray quote are just words. The index stores its own copy of the
+ * text: SQLite 3.40 has no contentless_delete, and a destroy must be
+ * able to remove the row. Prefix indexes are left out: they made
+ * indexing twice as slow, and a prefix query over the term list stays
+ * fast. The index lives in fts.db, read on the account handle's second
+ * connection; store_fts_write.c writes it. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,138 +19,12 @@
 #include "core/xalloc.h"
 #include "store/store_mail_private.h"
 
-/* Text beyond this per field is not indexed. */
-#define STORE_FTS_MAX_FIELD (1024 * 1024)
-/* Queued text beyond this is indexed at once rather than at commit. */
-#define STORE_FTS_MAX_PENDING (16 * 1024 * 1024)
-#define STORE_FTS_FIELDS 8
 /* Words of one condition beyond these are ignored. */
 #define STORE_FTS_MAX_WORDS 32
 #define STORE_FTS_MAX_WORD 256
 #define STORE_FTS_MAX_PHRASE 1024
 /* Words of fewer characters match whole terms only. */
 #define STORE_FTS_MIN_PREFIX 3
-
-/* Every statement that may need a statement journal makes FTS5 write
- * out its pending terms as a new segment, so rows indexed one by one
- * between other writes cost a segment (and merges) each. Rows are
- * queued instead and indexed together. */
-struct store_fts_row {
-	uint64_t email_id;
-	char *fields[STORE_FTS_FIELDS];
-};
-
-struct store_fts_pending {
-	struct store_fts_row *rows;
-	size_t count, cap;
-	size_t bytes;
-};
-
-/* A copy of at most STORE_FTS_MAX_FIELD bytes of text, cut on a UTF-8
- * character boundary. */
-static char *store_fts_copy(const char *text, size_t *bytes)
-{
-	size_t len;
-
-	if (text == NULL)
-		return NULL;
-	len = strlen(text);
-	if (len > STORE_FTS_MAX_FIELD) {
-		len = STORE_FTS_MAX_FIELD;
-		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
-			len--;
-	}
-	*bytes += len;
-	return xstrndup(text, len);
-}
-
-static void store_fts_rows_free(struct store_fts_pending *p)
-{
-	for (size_t i = 0; i < p->count; i++) {
-		for (size_t j = 0; j < STORE_FTS_FIELDS; j++)
-			free(p->rows[i].fields[j]);
-	}
-	p->count = 0;
-	p->bytes = 0;
-}
-
-void store_fts_discard(struct store_account *acct)
-{
-	struct store_fts_pending *p = acct->fts_pending;
-
-	if (p == NULL)
-		return;
-	acct->fts_pending = NULL;
-	store_fts_rows_free(p);
-	free(p->rows);
-	free(p);
-}
-
-static int store_fts_insert_row(struct store_account *acct, const struct store_fts_row *row,
-				const char **error_r)
-{
-	static const char sql[] =
-		"INSERT INTO email_fts (rowid, subject, addr_from, addr_to, addr_cc, addr_bcc,"
-		" body, attachments, headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (int64_t)row->email_id);
-	for (int i = 0; i < STORE_FTS_FIELDS; i++) {
-		if (row->fields[i] != NULL)
-			sqlite3_bind_text(stmt, i + 2, row->fields[i], -1, SQLITE_STATIC);
-	}
-	return store_db_run(&acct->db, stmt, "fts insert", error_r);
-}
-
-int store_fts_flush(struct store_account *acct, const char **error_r)
-{
-	struct store_fts_pending *p = acct->fts_pending;
-	int ret = 0;
-
-	if (p == NULL || p->count == 0)
-		return 0;
-	for (size_t i = 0; i < p->count && ret == 0; i++)
-		ret = store_fts_insert_row(acct, &p->rows[i], error_r);
-	store_fts_rows_free(p);
-	return ret;
-}
-
-int store_fts_insert(struct store_account *acct, uint64_t email_id,
-		     const struct store_email_text *text, const char **error_r)
-{
-	const char *fields[STORE_FTS_FIELDS] = {
-		text->subject, text->from, text->to, text->cc, text->bcc, text->body,
-		text->attachments, text->headers,
-	};
-	struct store_fts_pending *p = acct->fts_pending;
-	struct store_fts_row *row;
-
-	if (p == NULL)
-		p = acct->fts_pending = xcalloc(1, sizeof(*p));
-	if (p->count == p->cap) {
-		p->cap = p->cap == 0 ? 64 : p->cap * 2;
-		p->rows = xrealloc(p->rows, p->cap * sizeof(*p->rows));
-	}
-	row = &p->rows[p->count++];
-	row->email_id = email_id;
-	for (size_t i = 0; i < STORE_FTS_FIELDS; i++)
-		row->fields[i] = store_fts_copy(fields[i], &p->bytes);
-	return p->bytes > STORE_FTS_MAX_PENDING ? store_fts_flush(acct, error_r) : 0;
-}
-
-int store_fts_delete(struct store_account *acct, uint64_t email_id, const char **error_r)
-{
-	static const char sql[] = "DELETE FROM email_fts WHERE rowid = ?1";
-	sqlite3_stmt *stmt;
-
-	if (store_fts_flush(acct, error_r) < 0 ||
-	    (stmt = store_db_stmt(&acct->db, sql, error_r)) == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (int64_t)email_id);
-	return store_db_run(&acct->db, stmt, "fts delete", error_r);
-}
 
 /* The column filter of each text condition. */
 static const char *store_fts_columns(enum store_email_cond cond)
@@ -319,7 +195,7 @@ int store_fts_ids(struct store_account *acct, const char *match, struct store_id
 {
 	static const char sql[] =
 		"SELECT tern_id_collect(rowid, ?2) FROM email_fts WHERE email_fts MATCH ?1";
-	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
+	sqlite3_stmt *stmt = store_db_stmt(&acct->fts, sql, error_r);
 	struct store_id_sink sink = { 0 };
 
 	ids_r->ids = NULL;
@@ -328,7 +204,7 @@ int store_fts_ids(struct store_account *acct, const char *match, struct store_id
 		return -1;
 	sqlite3_bind_text(stmt, 1, match, -1, SQLITE_STATIC);
 	store_sql_bind_id_sink(stmt, 2, &sink);
-	if (store_db_row(&acct->db, stmt, "fts matches", error_r) < 0) {
+	if (store_db_row(&acct->fts, stmt, "fts matches", error_r) < 0) {
 		free(sink.array.ids);
 		return -1;
 	}

@@ -129,10 +129,18 @@ struct store_id_array {
 	size_t count;
 };
 
-/* Queues the row: it is indexed before the transaction commits. */
+/* Queue the text of a new email, or the removal of one, for the index
+ * (store_fts_write.c): applied after the transaction commits. */
 int store_fts_insert(struct store_account *acct, uint64_t email_id,
 		     const struct store_email_text *text, const char **error_r);
 int store_fts_delete(struct store_account *acct, uint64_t email_id, const char **error_r);
+/* What a catch-up queues: a removal, an email whose text comes from the
+ * text source, and emptying the index first. */
+void store_fts_queue_delete(struct store_account *acct, uint64_t email_id);
+void store_fts_queue_later(struct store_account *acct, uint64_t email_id);
+void store_fts_queue_rebuild(struct store_account *acct);
+/* Applies the queue and records modseq as indexed. */
+int store_fts_apply_all(struct store_account *acct, uint64_t modseq, const char **error_r);
 /* The FTS5 MATCH expression of a text condition: the user's words,
  * each quoted as a prefix phrase (no FTS5 syntax gets through), within
  * the condition's columns. NULL when the text has no word. */

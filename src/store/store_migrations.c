@@ -410,10 +410,31 @@ static const char *const store_account_steps[] = {
 	"ALTER TABLE blobs ADD COLUMN content INTEGER;",
 };
 
+static const char *const store_fts_steps[] = {
+	/* 1: the index, with account.db's options of migrations 9 and 10;
+	 * every email created or destroyed at or before fts_state.modseq
+	 * is in it or out of it */
+	"CREATE VIRTUAL TABLE email_fts USING fts5("
+	"  subject, addr_from, addr_to, addr_cc, addr_bcc, body, attachments, headers,"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"INSERT INTO email_fts (email_fts, rank) VALUES ('hashsize', 8388608);"
+	"INSERT INTO email_fts (email_fts, rank) VALUES ('automerge', 16);"
+	"INSERT INTO email_fts (email_fts, rank) VALUES ('crisismerge', 64);"
+	"CREATE TABLE fts_state ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  modseq INTEGER NOT NULL"
+	");"
+	"INSERT INTO fts_state (one, modseq) VALUES (1, 0);",
+};
+
 const struct store_migrations store_system_migrations = {
 	"system", store_system_steps, STORE_N_ELEMENTS(store_system_steps),
 };
 
 const struct store_migrations store_account_migrations = {
 	"account", store_account_steps, STORE_N_ELEMENTS(store_account_steps),
+};
+
+const struct store_migrations store_fts_migrations = {
+	"fts", store_fts_steps, STORE_N_ELEMENTS(store_fts_steps),
 };

@@ -48,6 +48,9 @@ struct store_migrations {
 
 extern const struct store_migrations store_system_migrations;
 extern const struct store_migrations store_account_migrations;
+/* fts.db of an account: the full-text index and how far it has caught
+ * up (store_fts.c). */
+extern const struct store_migrations store_fts_migrations;
 
 struct store_stmt_slot {
 	const char *sql;
@@ -108,14 +111,18 @@ struct store_account {
 	struct store_writer *writer;
 	bool writer_held;
 	struct store_db db;
+	/* The full-text index, fts.db: its own file and connection, so that
+	 * indexing a commit's mail does not hold the account's write lock
+	 * (store_fts.c). */
+	struct store_db fts;
 	char *dir;
 	/* Blob files placed in the open write transaction and not yet
 	 * synced: one sync covers them all at commit (store_blob.c). */
 	char **blob_pending;
 	size_t blob_pending_count;
 	size_t blob_pending_cap;
-	/* Full-text rows of the open write transaction, indexed together
-	 * before its commit (store_fts.c). */
+	/* Full-text rows and deletions of the open write transaction,
+	 * applied to the index together after its commit (store_fts.c). */
 	struct store_fts_pending *fts_pending;
 	/* Copies of the blobs written since the last write transaction
 	 * began (store_blob_recent.c). */
@@ -150,6 +157,8 @@ struct store {
 	/* Guarded by mutex: handles no thread uses, at most
 	 * STORE_ACCOUNT_CACHE_SIZE; never one of a deleted account. */
 	struct store_account_list idle;
+	/* Set before the first account is opened. */
+	struct store_fts_source fts_source;
 };
 
 /* ---- errors (store_db.c) ---- */
@@ -260,6 +269,14 @@ void store_writer_unref(struct store *store, struct store_writer **w);
  * to the busy timeout (then STORE_ERR_BUSY). 0 or -1. */
 int store_writer_lock(struct store_writer *w, const char **error_r);
 void store_writer_unlock(struct store_writer *w);
+/* The lock of the account's full-text index (fts.db): taken while the
+ * writer lock is still held, released after the index commit. Lock
+ * order: the writer lock, then this one. */
+void store_writer_fts_lock(struct store_writer *w);
+void store_writer_fts_unlock(struct store_writer *w);
+/* Whether an index write failed since the last catch-up. */
+void store_writer_fts_set_stale(struct store_writer *w, bool stale);
+bool store_writer_fts_stale(struct store_writer *w);
 
 /* ---- principals (store_principal.c) ---- */
 
@@ -350,13 +367,23 @@ void store_blob_recent_clear(struct store_account *acct);
  * commit). */
 int store_type_states_flush(struct store_account *acct, const char **error_r);
 
-/* ---- full text (store_fts.c) ---- */
+/* ---- full text (store_fts_write.c) ---- */
 
-/* Indexes the rows queued in the write transaction (before its commit,
- * and before the index is read or changed in it). */
-int store_fts_flush(struct store_account *acct, const char **error_r);
-/* Forgets them (rollback). */
+/* Forgets what the write transaction queued for the index (rollback). */
 void store_fts_discard(struct store_account *acct);
+/* Whether the open transaction queued anything for the index. */
+bool store_fts_queued(const struct store_account *acct);
+/* After the commit, with the index lock held: applies the queue and
+ * records modseq as indexed (a failure is logged and leaves the index
+ * to the next catch-up). */
+void store_fts_commit(struct store_account *acct, uint64_t modseq);
+/* With the writer lock held: brings the index level with account.db
+ * (store_fts_recover.c). */
+int store_fts_catch_up(struct store_account *acct, const char **error_r);
+/* When a handle is opened: moves an index still in account.db to
+ * fts.db, and catches the index up if it is behind. */
+int store_fts_prepare(struct store_account *acct, const char **error_r);
+
 
 /* ---- files (store_fs.c) ---- */
 

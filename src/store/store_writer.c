@@ -19,6 +19,12 @@ struct store_writer {
 	uint32_t account_id;
 	unsigned refs;			/* account handles using it */
 	pthread_mutex_t mutex;		/* held for a write transaction */
+	/* Held to write the full-text index, taken before mutex is given
+	 * up so that the index follows the commits in their order. */
+	pthread_mutex_t fts_mutex;
+	/* An index write failed: the index is behind its recorded modseq
+	 * until a catch-up (under both locks) repairs it. */
+	atomic_bool fts_stale;
 };
 
 struct store_writer *store_writer_ref(struct store *store, uint32_t account_id)
@@ -34,6 +40,8 @@ struct store_writer *store_writer_ref(struct store *store, uint32_t account_id)
 		w = xcalloc(1, sizeof(*w));
 		w->account_id = account_id;
 		pthread_mutex_init(&w->mutex, NULL);
+		pthread_mutex_init(&w->fts_mutex, NULL);
+		atomic_init(&w->fts_stale, false);
 		w->next = store->writers;
 		store->writers = w;
 	}
@@ -55,6 +63,7 @@ void store_writer_unref(struct store *store, struct store_writer **wp)
 			;
 		*link = w->next;
 		pthread_mutex_destroy(&w->mutex);
+		pthread_mutex_destroy(&w->fts_mutex);
 		free(w);
 	}
 	pthread_mutex_unlock(&store->mutex);
@@ -84,4 +93,24 @@ int store_writer_lock(struct store_writer *w, const char **error_r)
 void store_writer_unlock(struct store_writer *w)
 {
 	pthread_mutex_unlock(&w->mutex);
+}
+
+void store_writer_fts_lock(struct store_writer *w)
+{
+	pthread_mutex_lock(&w->fts_mutex);
+}
+
+void store_writer_fts_unlock(struct store_writer *w)
+{
+	pthread_mutex_unlock(&w->fts_mutex);
+}
+
+void store_writer_fts_set_stale(struct store_writer *w, bool stale)
+{
+	atomic_store(&w->fts_stale, stale);
+}
+
+bool store_writer_fts_stale(struct store_writer *w)
+{
+	return atomic_load(&w->fts_stale);
 }

@@ -149,8 +149,11 @@ static void test_open_migrations(void **state)
 	assert_null(acct);
 	acct_db = xasprintf("%s/accounts/7/account.db", f->dir);
 	assert_true(user_version(acct_db) >= 1);
-	/* batches are indexed as one segment, merged sixteen at a time,
-	 * all at once only far past that */
+	free(acct_db);
+	/* the index has a file of its own; batches are indexed as one
+	 * segment, merged sixteen at a time, all at once only far past that */
+	acct_db = xasprintf("%s/accounts/7/fts.db", f->dir);
+	assert_int_equal(user_version(acct_db), 1);
 	assert_int_equal(fts_option(acct_db, "hashsize"), 8 * 1024 * 1024);
 	assert_int_equal(fts_option(acct_db, "automerge"), 16);
 	assert_int_equal(fts_option(acct_db, "crisismerge"), 64);
