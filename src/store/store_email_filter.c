@@ -3,10 +3,14 @@
  * condition. Emails are alias e; a query within one mailbox walks its
  * memberships, alias em, whose (mailbox, received_at, email) index
  * gives the usual page in order without a sort, and joins the email
- * rows only when a condition or sort needs them. */
+ * rows only when a condition or sort needs them. A text condition is
+ * rendered from its matches, read beforehand from the full-text index
+ * (which SQL on the account's connection cannot see). */
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/xalloc.h"
 #include "store/store_mail_private.h"
 
 /* SQL templates: ID stands for the email id column, PARAM for the
@@ -24,7 +28,6 @@
 #define STORE_SQL_ALL_IN_THREAD \
 	"NOT EXISTS (SELECT 1 FROM emails t WHERE t.thread_id = e.thread_id AND NOT EXISTS" \
 	" (SELECT 1 FROM email_keywords k WHERE k.email_id = t.id AND k.keyword = " PARAM "))"
-#define STORE_SQL_FTS ID " IN (SELECT rowid FROM email_fts WHERE email_fts MATCH " PARAM ")"
 
 enum store_cond_param {
 	STORE_COND_NUMBER,
@@ -36,7 +39,7 @@ enum store_cond_param {
 };
 
 struct store_cond_sql {
-	const char *sql;
+	const char *sql;	/* NULL for a text condition: see store_cond_text_sql() */
 	enum store_cond_param param;
 	bool needs_email;	/* reads the email row (alias e) */
 };
@@ -60,14 +63,14 @@ static const struct store_cond_sql store_cond_sqls[] = {
 	[STORE_EMAIL_HAS_KEYWORD] = { STORE_SQL_HAS_KEYWORD, STORE_COND_TEXT, false },
 	[STORE_EMAIL_NOT_KEYWORD] = { "NOT " STORE_SQL_HAS_KEYWORD, STORE_COND_TEXT, false },
 	[STORE_EMAIL_HAS_ATTACHMENT] = { "e.has_attachment = " PARAM, STORE_COND_BOOL, true },
-	[STORE_EMAIL_TEXT] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
-	[STORE_EMAIL_FROM] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
-	[STORE_EMAIL_TO] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
-	[STORE_EMAIL_CC] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
-	[STORE_EMAIL_BCC] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
-	[STORE_EMAIL_SUBJECT] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
-	[STORE_EMAIL_BODY] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
-	[STORE_EMAIL_HEADER] = { STORE_SQL_FTS, STORE_COND_MATCH, false },
+	[STORE_EMAIL_TEXT] = { NULL, STORE_COND_MATCH, false },
+	[STORE_EMAIL_FROM] = { NULL, STORE_COND_MATCH, false },
+	[STORE_EMAIL_TO] = { NULL, STORE_COND_MATCH, false },
+	[STORE_EMAIL_CC] = { NULL, STORE_COND_MATCH, false },
+	[STORE_EMAIL_BCC] = { NULL, STORE_COND_MATCH, false },
+	[STORE_EMAIL_SUBJECT] = { NULL, STORE_COND_MATCH, false },
+	[STORE_EMAIL_BODY] = { NULL, STORE_COND_MATCH, false },
+	[STORE_EMAIL_HEADER] = { NULL, STORE_COND_MATCH, false },
 	[STORE_EMAIL_ID_IN] = {
 		ID " IN (SELECT value FROM json_each(" PARAM "))", STORE_COND_IDS, false },
 	[STORE_EMAIL_SENT_BEFORE] = { "e.sent_at < " PARAM, STORE_COND_NUMBER, true },
@@ -94,12 +97,10 @@ static const struct store_sort_sql store_sort_sqls[] = {
 /* What stands for PARAM: a condition's value, or a sort's keyword. */
 struct store_template_param {
 	const struct store_email_filter *cond;
-	const char *match;
 	const char *keyword;
 };
 
-static void store_cond_param_sql(const struct store_email_filter *f, const char *match,
-				 struct store_sql *q);
+static void store_cond_param_sql(const struct store_email_filter *f, struct store_sql *q);
 
 static void store_query_template(const struct store_query_plan *plan, const char *sql,
 				 const struct store_template_param *param, struct store_sql *q)
@@ -112,7 +113,7 @@ static void store_query_template(const struct store_query_plan *plan, const char
 		else if (*p == RECEIVED[0])
 			strbuf_puts(&q->text, walk ? "em.received_at" : "e.received_at");
 		else if (*p == PARAM[0] && param->cond != NULL)
-			store_cond_param_sql(param->cond, param->match, q);
+			store_cond_param_sql(param->cond, q);
 		else if (*p == PARAM[0])
 			store_sql_text(q, param->keyword);
 		else
@@ -167,8 +168,8 @@ static bool store_filter_is_text(const struct store_email_filter *f)
 }
 
 /* A text condition every result meets, if the sort order has an index
- * to walk (receivedAt first, or the id alone). A walk of one mailbox
- * already tests the matches as a set: SQLite picks that plan itself. */
+ * to walk (receivedAt first, or the id alone): that of all emails, or
+ * of one mailbox's memberships. */
 static const struct store_email_filter *store_query_find_text(const struct store_email_query *q)
 {
 	const struct store_email_filter *f = q->filter;
@@ -184,17 +185,71 @@ static const struct store_email_filter *store_query_find_text(const struct store
 	return NULL;
 }
 
+/* Adds f and the text conditions below it to plan->texts, which has
+ * room for every node of the (checked) tree. */
+static void store_query_texts_list(struct store_query_plan *plan,
+				   const struct store_email_filter *f)
+{
+	char *match;
+
+	if (f->op != STORE_FILTER_COND) {
+		for (size_t i = 0; i < f->child_count; i++)
+			store_query_texts_list(plan, &f->children[i]);
+		return;
+	}
+	if (!store_filter_is_text(f) ||
+	    (match = store_fts_match(f->cond, f->text, f->header_name)) == NULL)
+		return;
+	plan->texts[plan->text_count++] = (struct store_query_text){ .cond = f, .match = match };
+}
+
+static size_t store_filter_text_count(const struct store_email_filter *f)
+{
+	size_t count = store_filter_is_text(f) ? 1 : 0;
+
+	for (size_t i = 0; f->op != STORE_FILTER_COND && i < f->child_count; i++)
+		count += store_filter_text_count(&f->children[i]);
+	return count;
+}
+
 /* After store_query_check(). */
 void store_query_plan_init(struct store_query_plan *plan, const struct store_email_query *q)
 {
+	size_t count = q->filter == NULL ? 0 : store_filter_text_count(q->filter);
+
+	memset(plan, 0, sizeof(*plan));
 	plan->q = q;
 	plan->mailbox_cond = store_filter_find_mailbox(q->filter);
 	plan->join_emails = plan->mailbox_cond == NULL || store_query_needs_email(q);
-	plan->text_cond = plan->mailbox_cond == NULL ? store_query_find_text(q) : NULL;
-	plan->text_ids = (struct store_id_array){ 0 };
-	plan->text_read = false;
-	plan->text_walk = false;
-	plan->candidates = 0;
+	if (count > 0) {
+		plan->texts = xcalloc(count, sizeof(*plan->texts));
+		store_query_texts_list(plan, q->filter);
+	}
+	plan->text_cond = store_query_find_text(q);
+	if (plan->text_cond != NULL)
+		plan->text_ids = store_query_text_ids(plan, plan->text_cond);
+}
+
+void store_query_plan_free(struct store_query_plan *plan)
+{
+	for (size_t i = 0; i < plan->text_count; i++) {
+		free(plan->texts[i].match);
+		free(plan->texts[i].ids.ids);
+	}
+	free(plan->texts);
+	plan->texts = NULL;
+	plan->text_count = 0;
+	plan->text_ids = NULL;
+}
+
+const struct store_id_array *store_query_text_ids(const struct store_query_plan *plan,
+						  const struct store_email_filter *f)
+{
+	for (size_t i = 0; i < plan->text_count; i++) {
+		if (plan->texts[i].cond == f)
+			return &plan->texts[i].ids;
+	}
+	return NULL;
 }
 
 bool store_query_plan_mailbox_only(const struct store_query_plan *plan)
@@ -251,8 +306,7 @@ int store_query_check(const struct store_email_query *q, const char **error_r)
 	return q->filter == NULL ? 0 : store_filter_check(q->filter, 0, &nodes, error_r);
 }
 
-static void store_cond_param_sql(const struct store_email_filter *f, const char *match,
-				 struct store_sql *q)
+static void store_cond_param_sql(const struct store_email_filter *f, struct store_sql *q)
 {
 	switch (store_cond_sqls[f->cond].param) {
 	case STORE_COND_NUMBER:
@@ -271,19 +325,47 @@ static void store_cond_param_sql(const struct store_email_filter *f, const char 
 		store_sql_ids(q, f->ids, f->id_count);
 		break;
 	case STORE_COND_MATCH:
-		store_sql_text(q, match);
+		/* Rendered from its matches, never from a template. */
 		break;
 	}
 }
 
-/* The plan's text condition as a test of each row against its matches,
- * read beforehand: SQLite walks the sort order and stops after the
- * window. */
-static void store_cond_text_walk_sql(const struct store_query_plan *plan, struct store_sql *q)
+/* A text condition's matches at most this many are looked up by id
+ * (SQLite reads the rows they name, as it would from the full-text
+ * index, which keeps rare words fast); more are tested row by row with
+ * tern_id_in(). */
+size_t store_text_lookup_max = 2000;
+
+/* A text condition from its matches, read beforehand. The plan's text
+ * condition follows the plan: walked, each row is tested against the
+ * array, and SQLite goes on in the sort order, stopping after the
+ * window; read first, its matches are looked up. */
+static void store_cond_text_sql(const struct store_query_plan *plan,
+				const struct store_email_filter *f, struct store_sql *q)
 {
-	strbuf_printf(&q->text, "tern_id_in(%s, ", store_query_id_column(plan));
-	store_sql_id_array(q, &plan->text_ids);
-	strbuf_putc(&q->text, ')');
+	const struct store_id_array *ids = store_query_text_ids(plan, f);
+	const char *id = store_query_id_column(plan);
+	bool lookup;
+
+	if (ids == NULL) {
+		/* Text without a word to look for restricts nothing. */
+		strbuf_puts(&q->text, "1");
+		return;
+	}
+	if (ids->count == 0) {
+		strbuf_puts(&q->text, "0");
+		return;
+	}
+	lookup = f == plan->text_cond ? !plan->text_walk : ids->count <= store_text_lookup_max;
+	if (lookup) {
+		strbuf_printf(&q->text, "%s IN (SELECT value FROM json_each(", id);
+		store_sql_ids(q, ids->ids, ids->count);
+		strbuf_puts(&q->text, "))");
+	} else {
+		strbuf_printf(&q->text, "tern_id_in(%s, ", id);
+		store_sql_id_array(q, ids);
+		strbuf_putc(&q->text, ')');
+	}
 }
 
 static void store_cond_sql(const struct store_query_plan *plan,
@@ -292,25 +374,12 @@ static void store_cond_sql(const struct store_query_plan *plan,
 	const struct store_cond_sql *c = &store_cond_sqls[f->cond];
 	struct store_template_param param = { .cond = f };
 
-	if (f == plan->text_cond && plan->text_read && plan->text_walk) {
-		store_cond_text_walk_sql(plan, q);
-		return;
-	}
 	if (c->param == STORE_COND_MATCH)
-		param.match = store_fts_match(f->cond, f->text, f->header_name);
-	if (c->param == STORE_COND_MATCH && param.match == NULL)
-		/* Text without a word to look for restricts nothing. */
-		strbuf_puts(&q->text, "1");
+		store_cond_text_sql(plan, f, q);
 	else if (f->cond == STORE_EMAIL_IN_MAILBOX && f->id_count == 0)
 		strbuf_puts(&q->text, "0");
-	else {
-		/* A unary plus keeps SQLite from looking rows up by the
-		 * matches' ids, so it walks the sort order instead. */
-		if (c->param == STORE_COND_MATCH && plan->text_walk)
-			strbuf_putc(&q->text, '+');
+	else
 		store_query_template(plan, c->sql, &param, q);
-	}
-	free((char *)param.match);
 }
 
 static void store_filter_sql(const struct store_query_plan *plan,
@@ -371,29 +440,18 @@ void store_query_from_where(const struct store_query_plan *plan, struct store_sq
 		return;
 	}
 	strbuf_puts(&q->text, plan->join_emails ?
-		    " FROM email_mailboxes em JOIN emails e ON e.id = em.email_id"
-		    " WHERE em.mailbox_id = " : " FROM email_mailboxes em WHERE em.mailbox_id = ");
+		    " FROM email_mailboxes em JOIN emails e ON e.id = em.email_id WHERE " :
+		    " FROM email_mailboxes em WHERE ");
+	/* The text matches looked up first are each tested for the
+	 * mailbox: a unary plus keeps SQLite from walking it instead. */
+	if (plan->text_ids != NULL && !plan->text_walk)
+		strbuf_putc(&q->text, '+');
+	strbuf_puts(&q->text, "em.mailbox_id = ");
 	store_sql_int(q, (int64_t)plan->mailbox_cond->ids[0]);
 	if (f != plan->mailbox_cond) {
 		strbuf_puts(&q->text, " AND ");
 		store_filter_sql(plan, f, q);
 	}
-}
-
-bool store_query_text_count(const struct store_query_plan *plan, struct store_sql *q)
-{
-	const struct store_email_filter *f = plan->q->filter;
-	char *match;
-
-	if (f == NULL || f->op != STORE_FILTER_COND || plan->q->collapse_threads ||
-	    store_cond_sqls[f->cond].param != STORE_COND_MATCH)
-		return false;
-	if ((match = store_fts_match(f->cond, f->text, f->header_name)) == NULL)
-		return false;
-	strbuf_puts(&q->text, "SELECT count(*) FROM email_fts WHERE email_fts MATCH ");
-	store_sql_text(q, match);
-	free(match);
-	return true;
 }
 
 const char *store_query_id_column(const struct store_query_plan *plan)

@@ -142,9 +142,10 @@ static int store_query_window_collapsed(struct store_account *acct,
 	return ret == SQLITE_DONE || ret == SQLITE_ROW ? 0 : -1;
 }
 
+/* The emails (or threads) in the mailbox the plan walks. */
 static int store_query_mailbox_total(struct store_account *acct,
-				     const struct store_query_plan *plan, uint64_t *total_r,
-				     const char **error_r)
+				     const struct store_query_plan *plan, bool threads,
+				     uint64_t *total_r, const char **error_r)
 {
 	struct store_mailbox mb;
 	int ret = store_mailbox_get(acct, plan->mailbox_cond->ids[0], &mb);
@@ -155,7 +156,7 @@ static int store_query_mailbox_total(struct store_account *acct,
 		return -1;
 	}
 	if (ret > 0) {
-		*total_r = plan->q->collapse_threads ? mb.total_threads : mb.total_emails;
+		*total_r = threads ? mb.total_threads : mb.total_emails;
 		store_mailbox_clear(&mb);
 	}
 	return 0;
@@ -237,14 +238,18 @@ static int store_query_anchor(struct store_account *acct, const struct store_que
 
 enum store_text_plan store_text_plan_force = STORE_TEXT_PLAN_AUTO;
 
-/* The emails a walk of the sort order passes over, bounded by the ends
- * of the id index (counting them would read them all). */
-static int store_query_candidates(struct store_account *acct, uint64_t *count_r,
+/* The emails a walk of the sort order passes over: those of the
+ * mailbox walked, or all, bounded by the ends of the id index (counting
+ * them would read them all). */
+static int store_query_candidates(struct store_account *acct,
+				  const struct store_query_plan *plan, uint64_t *count_r,
 				  const char **error_r)
 {
 	struct store_sql q = { 0 };
 	int ret;
 
+	if (plan->mailbox_cond != NULL)
+		return store_query_mailbox_total(acct, plan, false, count_r, error_r);
 	strbuf_puts(&q.text, "SELECT coalesce((SELECT max(id) FROM emails) -"
 		    " (SELECT min(id) FROM emails) + 1, 0)");
 	ret = store_sql_number(acct, &q, count_r, error_r);
@@ -252,26 +257,34 @@ static int store_query_candidates(struct store_account *acct, uint64_t *count_r,
 	return ret;
 }
 
-/* Reads the matches of the plan's text condition, once for the query:
- * they choose its plan, a walk tests rows against them, and a filter of
- * that condition alone has their count as its total. */
-static int store_query_text_read(struct store_account *acct, struct store_query_plan *plan,
-				 const char **error_r)
-{
-	const struct store_email_filter *f = plan->text_cond;
-	char *match;
-	int ret;
+/* The matches a query's text conditions may hold in all (8 bytes
+ * each: 64 MB), so that a filter of many common words cannot take the
+ * server's memory. */
+#define STORE_QUERY_MAX_MATCHES (1U << 23)
 
-	if (f == NULL || (match = store_fts_match(f->cond, f->text, f->header_name)) == NULL)
+/* Reads the matches of every text condition of the filter, once for the
+ * query. Those of the plan's text condition also choose its plan, a
+ * walk tests rows against them, and a filter of that condition alone
+ * has their count as its total. */
+static int store_query_texts_read(struct store_account *acct, struct store_query_plan *plan,
+				  const char **error_r)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < plan->text_count; i++) {
+		if (store_fts_ids(acct, plan->texts[i].match, &plan->texts[i].ids, error_r) < 0)
+			return -1;
+		total += plan->texts[i].ids.count;
+		if (total > STORE_QUERY_MAX_MATCHES) {
+			*error_r = store_fail(STORE_ERR_INTERNAL, "email query",
+					      "full-text conditions match too many emails");
+			return -1;
+		}
+	}
+	if (plan->text_ids == NULL || store_text_plan_force != STORE_TEXT_PLAN_AUTO ||
+	    plan->text_ids->count == 0)
 		return 0;
-	ret = store_fts_ids(acct, match, &plan->text_ids, error_r);
-	free(match);
-	if (ret < 0)
-		return -1;
-	plan->text_read = true;
-	if (store_text_plan_force != STORE_TEXT_PLAN_AUTO || plan->text_ids.count == 0)
-		return 0;
-	return store_query_candidates(acct, &plan->candidates, error_r);
+	return store_query_candidates(acct, plan, &plan->candidates, error_r);
 }
 
 /* Rows a walk of the sort order passes for the cost of looking up one
@@ -288,7 +301,7 @@ static int store_query_text_read(struct store_account *acct, struct store_query_
  * matches; for a count, above some 3,000. */
 static void store_query_choose_text(struct store_query_plan *plan, uint64_t window)
 {
-	uint64_t matches = plan->text_ids.count;
+	uint64_t matches = plan->text_ids == NULL ? 0 : plan->text_ids->count;
 
 	if (store_text_plan_force != STORE_TEXT_PLAN_AUTO) {
 		plan->text_walk = store_text_plan_force == STORE_TEXT_PLAN_WALK;
@@ -296,7 +309,7 @@ static void store_query_choose_text(struct store_query_plan *plan, uint64_t wind
 	}
 	if (window > matches)
 		window = matches;
-	plan->text_walk = plan->text_read &&
+	plan->text_walk = plan->text_ids != NULL &&
 			  (double)STORE_QUERY_LOOKUP_ROWS * (double)matches * (double)matches >=
 			  (double)window * (double)plan->candidates;
 }
@@ -310,22 +323,26 @@ static uint64_t store_query_window_end(const struct store_query_plan *plan, uint
 static int store_query_total(struct store_account *acct, struct store_query_plan *plan,
 			     uint64_t *total_r, const char **error_r)
 {
+	const struct store_email_filter *f = plan->q->filter;
+	const struct store_id_array *ids;
 	struct store_sql q = { 0 };
 	int ret;
 
 	if (store_query_plan_mailbox_only(plan))
-		return store_query_mailbox_total(acct, plan, total_r, error_r);
-	if (plan->text_read && plan->q->filter == plan->text_cond && !plan->q->collapse_threads) {
-		*total_r = plan->text_ids.count;
+		return store_query_mailbox_total(acct, plan, plan->q->collapse_threads, total_r,
+						 error_r);
+	/* The full-text index holds live emails only: the matches of a
+	 * lone text condition are its results. */
+	if (f != NULL && f->op == STORE_FILTER_COND && !plan->q->collapse_threads &&
+	    (ids = store_query_text_ids(plan, f)) != NULL) {
+		*total_r = ids->count;
 		return 0;
 	}
 	/* A count is a window of every result. */
 	store_query_choose_text(plan, UINT64_MAX);
-	if (!store_query_text_count(plan, &q)) {
-		strbuf_puts(&q.text, plan->q->collapse_threads ?
-			    "SELECT count(DISTINCT e.thread_id)" : "SELECT count(*)");
-		store_query_from_where(plan, &q);
-	}
+	strbuf_puts(&q.text, plan->q->collapse_threads ?
+		    "SELECT count(DISTINCT e.thread_id)" : "SELECT count(*)");
+	store_query_from_where(plan, &q);
 	ret = store_sql_number(acct, &q, total_r, error_r);
 	store_sql_free(&q);
 	return ret;
@@ -364,9 +381,9 @@ static int store_query_run(struct store_account *acct, struct store_query_plan *
 	bool found;
 	int ret;
 
-	if (store_query_text_read(acct, plan, error_r) < 0)
+	if (store_query_texts_read(acct, plan, error_r) < 0)
 		return -1;
-	if (plan->text_read && plan->text_ids.count == 0) {
+	if (plan->text_ids != NULL && plan->text_ids->count == 0) {
 		/* Nothing matches: no results, and no anchor among them. */
 		r->position = plan->q->anchor_id != 0 ? 0 : plan->q->position;
 		return 0;
@@ -400,7 +417,7 @@ int store_email_query(struct store_account *acct, const struct store_email_query
 	if (own && store_txn_begin(acct, false, error_r) < 0)
 		return -1;
 	ret = store_query_run(acct, &plan, result_r, error_r);
-	free(plan.text_ids.ids);
+	store_query_plan_free(&plan);
 	if (own)
 		ret = store_txn_end(acct, true, ret, error_r);
 	if (ret < 0) {

@@ -207,23 +207,36 @@ void store_sql_free(struct store_sql *q);
 
 /* ---- query building (store_email_filter.c) ---- */
 
+/* A text condition of the filter with a word to look for, and its
+ * matches: they are read before any SQL is built, since SQL on the
+ * account's connection cannot see the full-text index. */
+struct store_query_text {
+	const struct store_email_filter *cond;
+	char *match;			/* its FTS5 MATCH expression */
+	struct store_id_array ids;
+};
+
 struct store_query_plan {
 	const struct store_email_query *q;
 	/* A mailbox condition every result meets: the query then walks
 	 * that mailbox's memberships (alias em) instead of all emails. */
 	const struct store_email_filter *mailbox_cond;
 	bool join_emails;	/* the email rows (alias e) are read */
-	/* A text condition every result meets, when no mailbox is walked
-	 * and the sort starts with receivedAt (or is none). Its matches
-	 * are read once (text_ids, when text_read: it has a word to look
-	 * for); a query may then walk the sort order and test each row
-	 * against them (text_walk) rather than read and sort all matches,
-	 * which is worth it when they are common. */
+	/* Every text condition of the filter with a word to look for, in
+	 * tree order (at most STORE_QUERY_MAX_NODES); owned by the plan. */
+	struct store_query_text *texts;
+	size_t text_count;
+	/* A text condition every result meets, when the sort starts with
+	 * receivedAt (or is none). When it has a word to look for, text_ids
+	 * are its matches (in texts); a query may then walk the sort order
+	 * (of all emails, or of the mailbox walked) and test each row
+	 * against them (text_walk) rather than look the matches up and
+	 * sort them, which is worth it when they are common. */
 	const struct store_email_filter *text_cond;
-	struct store_id_array text_ids;
-	bool text_read;
+	const struct store_id_array *text_ids;
 	bool text_walk;
-	/* The emails a walk of the sort order passes over, at most. */
+	/* The emails a walk of the sort order passes over, at most (those
+	 * of the mailbox walked, if any). */
 	uint64_t candidates;
 };
 
@@ -234,18 +247,25 @@ enum store_text_plan {
 };
 /* Forces a plan, so that tests can compare both on one corpus. */
 extern enum store_text_plan store_text_plan_force;
+/* The most matches of a text condition (other than the plan's) that
+ * are looked up by id rather than tested row by row; tests lower it to
+ * compare both on one corpus. */
+extern size_t store_text_lookup_max;
 
+/* Lists the filter's text conditions in plan->texts, their matches
+ * not read yet (store_query_texts_read() reads them). */
 void store_query_plan_init(struct store_query_plan *plan, const struct store_email_query *q);
+void store_query_plan_free(struct store_query_plan *plan);
+/* The matches of a text condition f of the plan, or NULL when f has no
+ * word to look for (it restricts nothing). */
+const struct store_id_array *store_query_text_ids(const struct store_query_plan *plan,
+						  const struct store_email_filter *f);
 /* Whether the filter is exactly one mailbox condition. */
 bool store_query_plan_mailbox_only(const struct store_query_plan *plan);
 /* Checks the filter's bounds. */
 int store_query_check(const struct store_email_query *q, const char **error_r);
 /* " FROM ... WHERE ..." of the filtered set. */
 void store_query_from_where(const struct store_query_plan *plan, struct store_sql *q);
-/* When the filter is one text condition, the count of its matches in
- * the full-text index (which holds live emails only). For a plan whose
- * text matches are read, their count is at hand instead. */
-bool store_query_text_count(const struct store_query_plan *plan, struct store_sql *q);
 /* The email id column. */
 const char *store_query_id_column(const struct store_query_plan *plan);
 /* " ORDER BY ..." of the sorts, ties by id descending. */

@@ -845,15 +845,18 @@ struct plan_result {
 	bool anchor_found;
 };
 
-static void plan_query(struct fixture *f, enum store_text_plan plan,
+static void plan_query(struct fixture *f, enum store_text_plan plan, size_t lookup_max,
 		       const struct store_email_query *q, struct plan_result *out)
 {
+	size_t lookup_default = store_text_lookup_max;
 	struct store_email_result r;
 	const char *error;
 
 	store_text_plan_force = plan;
+	store_text_lookup_max = lookup_max;
 	assert_int_equal(store_email_query(f->acct, q, &r, &error), 0);
 	store_text_plan_force = STORE_TEXT_PLAN_AUTO;
+	store_text_lookup_max = lookup_default;
 	assert_true(r.count <= N_ELEMENTS(out->ids));
 	out->count = r.count;
 	if (r.count > 0)
@@ -864,7 +867,8 @@ static void plan_query(struct fixture *f, enum store_text_plan plan,
 	out->anchor_found = r.anchor_found;
 }
 
-/* Same results under every plan; returns those of the first. */
+/* Same results under every plan, with the other text conditions looked
+ * up by id and tested row by row; returns those of the first. */
 static void expect_same_plans_r(struct fixture *f, const struct store_email_query *q,
 				struct plan_result *first)
 {
@@ -873,9 +877,9 @@ static void expect_same_plans_r(struct fixture *f, const struct store_email_quer
 	};
 	struct plan_result other;
 
-	plan_query(f, plans[0], q, first);
-	for (size_t p = 1; p < N_ELEMENTS(plans); p++) {
-		plan_query(f, plans[p], q, &other);
+	plan_query(f, plans[0], store_text_lookup_max, q, first);
+	for (size_t p = 0; p < 2 * N_ELEMENTS(plans); p++) {
+		plan_query(f, plans[p / 2], p % 2 == 0 ? 0 : store_text_lookup_max, q, &other);
 		assert_int_equal(other.count, first->count);
 		assert_memory_equal(other.ids, first->ids, first->count * sizeof(*first->ids));
 		assert_int_equal(other.total, first->total);
@@ -1017,6 +1021,109 @@ static void test_query_text_and(void **state)
 		.cond = STORE_EMAIL_IN_MAILBOX, .ids = &c.a, .id_count = 1 };
 	expect_same_plans_r(f, &q, &r);
 	assert_int_equal(r.total, 32);
+}
+
+#define AND2(x, y) (&(struct store_email_filter){ .op = STORE_FILTER_AND, .child_count = 2, \
+	.children = (struct store_email_filter[]){ *(x), *(y) } })
+#define OR2(x, y) (&(struct store_email_filter){ .op = STORE_FILTER_OR, .child_count = 2, \
+	.children = (struct store_email_filter[]){ *(x), *(y) } })
+#define NOT1(x) (&(struct store_email_filter){ .op = STORE_FILTER_NOT, .child_count = 1, \
+	.children = (x) })
+
+/* The total and the first result of a filter, the same under every
+ * plan. */
+static void expect_text_filter(struct fixture *f, const struct store_email_filter *filter,
+			       uint64_t total, uint64_t first)
+{
+	struct store_email_query q = { .filter = filter, .sorts = &sort_received_desc,
+				       .sort_count = 1, .limit = 3, .calculate_total = true };
+	struct plan_result r;
+
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, total);
+	assert_int_equal(r.count, total < 3 ? total : 3);
+	if (total > 0)
+		assert_int_equal(r.ids[0], first);
+	q.collapse_threads = true;
+	expect_same_plans(f, &q);
+	q.sort_count = 0;
+	expect_same_plans(f, &q);
+}
+
+/* Text conditions anywhere in the tree are read from their matches. */
+static void test_query_text_tree(void **state)
+{
+	struct fixture *f = *state;
+	struct plan_corpus c;
+
+	plan_corpus_build(f, &c);
+	/* Under OR: emails 0..3 came before 1020, and 17 and 51 are rare. */
+	expect_text_filter(f, OR2(COND(TEXT, .text = "rare"), COND(BEFORE, .number = 1020)),
+			   6, c.e[51]);
+	expect_text_filter(f, OR2(COND(TEXT, .text = "rare"), COND(TEXT, .text = "other")),
+			   30, c.e[59]);
+	expect_text_filter(f, OR2(COND(TEXT, .text = "absent"), COND(BODY, .text = "rare")),
+			   2, c.e[51]);
+	/* Under NOT: the odd emails but 17 and 51. */
+	expect_text_filter(f, NOT1(COND(TEXT, .text = "common")), 28, c.e[59]);
+	expect_text_filter(f, NOT1(OR2(COND(TEXT, .text = "rare"), COND(TEXT, .text = "words"))),
+			   28, c.e[59]);
+	expect_text_filter(f, NOT1(COND(TEXT, .text = "absent")), 60, c.e[59]);
+	/* Two text conditions in one AND. */
+	expect_text_filter(f, AND2(COND(TEXT, .text = "rare"), COND(TEXT, .text = "common")),
+			   2, c.e[51]);
+	expect_text_filter(f, AND2(COND(TEXT, .text = "common"), COND(TEXT, .text = "words")),
+			   30, c.e[58]);
+	expect_text_filter(f, AND2(COND(TEXT, .text = "common"), COND(TEXT, .text = "other")),
+			   0, 0);
+	expect_text_filter(f, AND2(COND(TEXT, .text = "common"), COND(TEXT, .text = "absent")),
+			   0, 0);
+	/* A text without a word restricts nothing, wherever it is. */
+	expect_text_filter(f, OR2(COND(TEXT, .text = "\" *"), COND(TEXT, .text = "rare")),
+			   60, c.e[59]);
+	expect_text_filter(f, AND2(COND(TEXT, .text = ""), COND(TEXT, .text = "rare")),
+			   2, c.e[51]);
+}
+
+/* Text conditions within a walk of one mailbox, rare and common. */
+static void test_query_text_mailbox(void **state)
+{
+	struct fixture *f = *state;
+	struct plan_corpus c;
+	struct store_email_filter *in_a;
+
+	plan_corpus_build(f, &c);
+	in_a = COND(IN_MAILBOX, .ids = &c.a, .id_count = 1);
+	expect_text_filter(f, AND2(in_a, COND(TEXT, .text = "rare")), 2, c.e[51]);
+	expect_text_filter(f, AND2(COND(TEXT, .text = "common"), in_a), 32, c.e[58]);
+	expect_text_filter(f, AND2(in_a, COND(TEXT, .text = "absent")), 0, 0);
+	expect_text_filter(f, AND2(in_a, NOT1(COND(TEXT, .text = "common"))), 28, c.e[59]);
+	expect_text_filter(f, AND2(in_a, OR2(COND(TEXT, .text = "rare"),
+					     COND(BEFORE, .number = 1020))), 6, c.e[51]);
+	/* Another mailbox holds none of them. */
+	expect_text_filter(f, AND2(COND(IN_MAILBOX, .ids = &(uint64_t){ mailbox_new(f, "B") },
+					.id_count = 1), COND(TEXT, .text = "common")), 0, 0);
+}
+
+/* A lone text condition under a sort with no walk has its matches'
+ * count as its total. */
+static void test_query_text_sorted(void **state)
+{
+	struct fixture *f = *state;
+	struct store_email_sort by_size = { STORE_SORT_SIZE, NULL, true };
+	struct store_email_query q = { .filter = COND(TEXT, .text = "rare"), .sorts = &by_size,
+				       .sort_count = 1, .limit = 1, .calculate_total = true };
+	struct plan_corpus c;
+	struct plan_result r;
+
+	plan_corpus_build(f, &c);
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 2);
+	assert_int_equal(r.ids[0], c.e[51]);
+	q.filter = COND(TEXT, .text = "common");
+	expect_same_plans_r(f, &q, &r);
+	assert_int_equal(r.total, 32);
+	assert_int_equal(r.ids[0], c.e[58]);
 }
 
 static void test_query_text_anchor(void **state)
@@ -1395,6 +1502,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_text_plans_compare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_text_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_text_and, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_mailbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text_sorted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_text_anchor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_text_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_id_functions, setup, teardown),
