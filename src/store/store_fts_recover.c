@@ -165,7 +165,13 @@ static int store_fts_adopt(struct store_account *acct, const char **error_r)
 			ret = -1;
 	}
 	store_writer_fts_unlock(acct->writer);
-	return ret < 0 ? -1 : store_db_exec(&acct->db, "DROP TABLE email_fts", error_r);
+	if (ret < 0 || store_db_exec(&acct->db, "DROP TABLE email_fts", error_r) < 0)
+		return -1;
+	/* Both files wrote the whole index to their WAL: copy it home now
+	 * rather than at the next writer's commit. */
+	store_db_checkpoint_due(&acct->fts);
+	store_db_checkpoint_due(&acct->db);
+	return 0;
 }
 
 /* 1 if an email was created or destroyed after what the index holds
