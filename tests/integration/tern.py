@@ -3,6 +3,7 @@ HTTP, JMAP and the admin API to it, run ternctl against it.
 
 Only the standard library is used, so the tests need nothing but pytest."""
 import base64
+import collections
 import http.client
 import json
 import os
@@ -33,10 +34,36 @@ STOP_TIMEOUT = 20
 HTTP_TIMEOUT = 60
 
 
+# Ports handed out lately: a port closed a moment ago can come back from
+# bind(0) at once, and two listeners of one server (or two servers of one
+# test) must not be given the same one.
+_recent_ports = collections.deque(maxlen=1024)
+
+
+def free_ports(count):
+    """count distinct loopback ports, free now and not handed out lately.
+    Every candidate stays bound until all are chosen, so the kernel
+    cannot give one twice."""
+    socks, ports = [], []
+    try:
+        while len(ports) < count and len(socks) < count + 2048:
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            if port not in _recent_ports:
+                ports.append(port)
+    finally:
+        for s in socks:
+            s.close()
+    if len(ports) < count:
+        raise RuntimeError("no free loopback ports")
+    _recent_ports.extend(ports)
+    return ports
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def port_open(port, host="127.0.0.1"):
@@ -273,15 +300,9 @@ class Ternd:
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.data = self.dir / "data"
-        self.http_port = free_port()
-        self.https_port = free_port()
-        self.imap_port = free_port()
-        self.imaps_port = free_port()
-        self.pop3_port = free_port()
-        self.pop3s_port = free_port()
-        self.smtp_port = free_port()
-        self.submission_port = free_port()
-        self.submissions_port = free_port()
+        (self.http_port, self.https_port, self.imap_port, self.imaps_port, self.pop3_port,
+         self.pop3s_port, self.smtp_port, self.submission_port,
+         self.submissions_port) = free_ports(9)
         self.admin_password = secrets.token_urlsafe(18)
         self.log_file = self.dir / "ternd.log" if log_file else None
         self.config_path = self.dir / "ternd.conf"
