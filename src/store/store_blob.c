@@ -426,11 +426,13 @@ int store_blob_open(struct store_account *acct, const char *blob_id, int *found_
 	const char *error;
 	uint64_t size;
 	char *path;
-	int fd = -1, ret = store_blob_stat(acct, blob_id, &size);
+	int fd = -1, ret = 0;
 
+	if (store_blob_id_valid(blob_id))
+		ret = store_blob_inline_open(acct, blob_id, &size, &fd, &error);
 	*found_r = ret > 0 ? 1 : 0;
-	if (ret <= 0 || (ret = store_blob_inline_open(acct, blob_id, &fd, &error)) != 0)
-		return ret > 0 ? fd : -1;
+	if (ret <= 0 || fd >= 0)
+		return fd;
 	path = store_blob_path(acct, blob_id);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -479,11 +481,12 @@ int store_blob_read(struct store_account *acct, const char *blob_id, void **data
 		    size_t *len_r, const char **error_r)
 {
 	uint64_t size;
-	int ret = store_blob_stat(acct, blob_id, &size);
+	int ret;
 
-	if (ret < 0)
-		*error_r = store_fail(STORE_ERR_INTERNAL, "blob read", "cannot look the blob up");
-	if (ret <= 0 || (ret = store_blob_inline_read(acct, blob_id, data_r, len_r, error_r)) != 0)
+	if (!store_blob_id_valid(blob_id))
+		return 0;
+	ret = store_blob_inline_read(acct, blob_id, &size, data_r, len_r, error_r);
+	if (ret <= 0 || *data_r != NULL)
 		return ret;
 	return store_blob_file_read(acct, blob_id, size, data_r, len_r, error_r);
 }

@@ -51,12 +51,13 @@ int store_blob_inline_put(struct store_account *acct, const char *blob_id, const
 	return 0;
 }
 
-/* 1 with stmt on the row (data in column 0; store_stmt_done() it), 0, -1. */
+/* 1 with stmt on the blob's row (its size in column 0, its content in
+ * column 1 or NULL there; store_stmt_done() it), 0, -1. */
 static int store_blob_inline_row(struct store_account *acct, const char *blob_id,
 				 sqlite3_stmt **stmt_r, const char **error_r)
 {
 	static const char sql[] =
-		"SELECT c.data FROM blobs b JOIN blob_contents c ON c.rowid = b.content"
+		"SELECT b.size, c.data FROM blobs b LEFT JOIN blob_contents c ON c.rowid = b.content"
 		" WHERE b.id = ?1";
 	sqlite3_stmt *stmt = store_db_stmt(&acct->db, sql, error_r);
 
@@ -67,42 +68,49 @@ static int store_blob_inline_row(struct store_account *acct, const char *blob_id
 	return store_db_row(&acct->db, stmt, "blob read", error_r);
 }
 
-int store_blob_inline_open(struct store_account *acct, const char *blob_id, int *fd_r,
-			   const char **error_r)
+int store_blob_inline_open(struct store_account *acct, const char *blob_id, uint64_t *size_r,
+			   int *fd_r, const char **error_r)
 {
 	sqlite3_stmt *stmt;
 	int ret = store_blob_inline_row(acct, blob_id, &stmt, error_r);
 
+	*fd_r = -1;
 	if (ret <= 0)
 		return ret;
-	*fd_r = memfd_from_data("tern-blob", sqlite3_column_blob(stmt, 0),
-				(size_t)sqlite3_column_bytes(stmt, 0));
-	store_stmt_done(stmt);
-	if (*fd_r < 0) {
+	*size_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL)
+		*fd_r = memfd_from_data("tern-blob", sqlite3_column_blob(stmt, 1),
+					(size_t)sqlite3_column_bytes(stmt, 1));
+	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL && *fd_r < 0) {
 		*error_r = store_fail(STORE_ERR_INTERNAL, "blob open", strerror(errno));
-		return -1;
+		ret = -1;
 	}
-	return 1;
+	store_stmt_done(stmt);
+	return ret;
 }
 
-int store_blob_inline_read(struct store_account *acct, const char *blob_id, void **data_r,
-			   size_t *len_r, const char **error_r)
+int store_blob_inline_read(struct store_account *acct, const char *blob_id, uint64_t *size_r,
+			   void **data_r, size_t *len_r, const char **error_r)
 {
 	sqlite3_stmt *stmt;
 	size_t len;
 	char *data;
 	int ret = store_blob_inline_row(acct, blob_id, &stmt, error_r);
 
+	*data_r = NULL;
 	if (ret <= 0)
 		return ret;
-	len = (size_t)sqlite3_column_bytes(stmt, 0);
-	data = xmalloc(len + 1);
-	if (len > 0)
-		memcpy(data, sqlite3_column_blob(stmt, 0), len);
-	data[len] = '\0';
+	*size_r = (uint64_t)sqlite3_column_int64(stmt, 0);
+	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL) {
+		len = (size_t)sqlite3_column_bytes(stmt, 1);
+		data = xmalloc(len + 1);
+		if (len > 0)
+			memcpy(data, sqlite3_column_blob(stmt, 1), len);
+		data[len] = '\0';
+		*data_r = data;
+		*len_r = len;
+	}
 	store_stmt_done(stmt);
-	*data_r = data;
-	*len_r = len;
 	return 1;
 }
 

@@ -337,14 +337,15 @@ void store_blob_drop_pending(struct store_account *acct);
  * blobs row to name. */
 int store_blob_inline_put(struct store_account *acct, const char *blob_id, const void *data,
 			  size_t len, int64_t *content_r, const char **error_r);
-/* The content as an in-memory file: 1 with *fd_r, 0 if blob_id is not
- * kept in the database (its content is a file), -1. */
-int store_blob_inline_open(struct store_account *acct, const char *blob_id, int *fd_r,
-			   const char **error_r);
-/* The content copied out, as store_blob_read(): 1, 0 (not kept in the
- * database), -1. */
-int store_blob_inline_read(struct store_account *acct, const char *blob_id, void **data_r,
-			   size_t *len_r, const char **error_r);
+/* Looks blob_id up (one read for its size and content): 1 if the account
+ * has it, with *size_r and the content as an in-memory file in *fd_r
+ * (-1 there when the content is a file), 0 if it has not, -1. */
+int store_blob_inline_open(struct store_account *acct, const char *blob_id, uint64_t *size_r,
+			   int *fd_r, const char **error_r);
+/* The same with a copy of the content in *data_r (NUL-terminated after
+ * *len_r bytes; NULL there when the content is a file). */
+int store_blob_inline_read(struct store_account *acct, const char *blob_id, uint64_t *size_r,
+			   void **data_r, size_t *len_r, const char **error_r);
 /* Inside a write transaction: the content of blob_id, if it is
  * unreferenced (before its blobs row goes). */
 int store_blob_inline_delete(struct store_account *acct, const char *blob_id,
