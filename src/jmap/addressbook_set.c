@@ -18,13 +18,6 @@
 
 static const char *const addressbook_dav_props[] = { "davName", "davProperties", NULL };
 
-static json_object *ab_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 static int ab_store_fail(struct jmap_call *call, const char *error, json_object **error_r)
 {
 	*error_r = NULL;
@@ -47,7 +40,7 @@ static int ab_parse_name(json_object *obj, struct store_address_book *ab, json_o
 	name = json_object_get_string(v);
 	if (!ab_string(v) || *name == '\0' || strlen(name) > ADDRESSBOOK_NAME_MAX ||
 	    !g_utf8_validate(name, -1, NULL)) {
-		*error_r = ab_prop_error("name", "name must be 1 to 255 octets of UTF-8");
+		*error_r = jmap_prop_error("name", "name must be 1 to 255 octets of UTF-8");
 		return -1;
 	}
 	free(ab->name);
@@ -63,7 +56,7 @@ static int ab_parse_description(json_object *obj, struct store_address_book *ab,
 	if (!json_object_object_get_ex(obj, "description", &v))
 		return 0;
 	if (v != NULL && !ab_string(v)) {
-		*error_r = ab_prop_error("description", "description must be a String or null");
+		*error_r = jmap_prop_error("description", "description must be a String or null");
 		return -1;
 	}
 	free(ab->description);
@@ -80,7 +73,7 @@ static int ab_parse_scalars(json_object *obj, struct store_address_book *ab,
 		int64_t order = json_object_get_int64(v);
 
 		if (order < 0 || order >= (1LL << 31)) {
-			*error_r = ab_prop_error("sortOrder", "sortOrder must be in 0..2^31-1");
+			*error_r = jmap_prop_error("sortOrder", "sortOrder must be in 0..2^31-1");
 			return -1;
 		}
 		ab->sort_order = (uint32_t)order;
@@ -101,7 +94,7 @@ static int ab_parse_dav(json_object *obj, struct store_address_book *ab, json_ob
 
 	if (json_object_object_get_ex(obj, "davName", &v) && v != NULL) {
 		if (!ab_string(v) || !contacts_dav_name_valid(json_object_get_string(v))) {
-			*error_r = ab_prop_error("davName", "Not a valid DAV collection name");
+			*error_r = jmap_prop_error("davName", "Not a valid DAV collection name");
 			return -1;
 		}
 		free(ab->dav_name);
@@ -122,7 +115,7 @@ static int ab_dav_check(struct jmap_call *call, json_object *sent, json_object *
 
 	if (dav == NULL)
 		return 0;
-	*error_r = ab_prop_error(dav, NULL);
+	*error_r = jmap_prop_error(dav, NULL);
 	return -1;
 }
 
@@ -189,7 +182,7 @@ static int ab_create_store(struct jmap_call *call, struct store_address_book *ab
 	if (store_address_book_create(call->acct, ab, &error) == 0)
 		return 0;
 	if (store_last_error() == STORE_ERR_EXISTS) {
-		*error_r = ab_prop_error("davName", "Another address book has this DAV name");
+		*error_r = jmap_prop_error("davName", "Another address book has this DAV name");
 		return -1;
 	}
 	return ab_store_fail(call, error, error_r);
@@ -205,7 +198,7 @@ int jmap_addressbook_create(struct jmap_call *call, const char *creation_id, jso
 	if (ab_dav_check(call, obj, error_r) < 0 || ab_parse(obj, &ab, error_r) < 0)
 		goto out;
 	if (ab.name == NULL) {
-		*error_r = ab_prop_error("name", "name is required");
+		*error_r = jmap_prop_error("name", "name is required");
 		goto out;
 	}
 	if (ab_create_store(call, &ab, error_r) < 0)
@@ -260,13 +253,13 @@ static int ab_update_apply(struct jmap_call *call, const struct store_address_bo
 		*error_r = jmap_set_error("invalidPatch", bad_path, NULL);
 	else if (ab_dav_check(call, patch, error_r) == 0 && ab_parse(obj, &ab, error_r) == 0) {
 		if (ab.name == NULL)
-			*error_r = ab_prop_error("name", "name cannot be null");
+			*error_r = jmap_prop_error("name", "name cannot be null");
 		else if (!ab_changed(&ab, old))
 			ret = 0;
 		else if (store_address_book_update(call->acct, &ab, &error) == 0)
 			ret = 0;
 		else if (store_last_error() == STORE_ERR_EXISTS)
-			*error_r = ab_prop_error("davName", "Another address book has this DAV name");
+			*error_r = jmap_prop_error("davName", "Another address book has this DAV name");
 		else
 			ab_store_fail(call, error, error_r);
 	}

@@ -18,13 +18,6 @@ static const char *const ce_jmap_props[] = {
 	"id", "calendarIds", "isDraft", "isOrigin", "davName", "davEtag", "davData", NULL,
 };
 
-json_object *ce_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 int ce_store_fail(struct jmap_call *call, const char *error, json_object **error_r)
 {
 	*error_r = NULL;
@@ -82,7 +75,7 @@ int ce_parse_calendar(struct jmap_call *call, json_object *value, uint64_t *cale
 	int ret = 0;
 
 	if (!json_object_is_type(value, json_type_object) || json_object_object_length(value) != 1) {
-		*error_r = ce_prop_error("calendarIds", "An event is in exactly one calendar");
+		*error_r = jmap_prop_error("calendarIds", "An event is in exactly one calendar");
 		return -1;
 	}
 	json_object_object_foreach(value, key, flag) {
@@ -92,7 +85,7 @@ int ce_parse_calendar(struct jmap_call *call, json_object *value, uint64_t *cale
 		    (ret = store_calendar_get(call->acct, *calendar_r, &cal)) <= 0) {
 			if (ret < 0)
 				return ce_store_fail(call, "calendar read failed", error_r);
-			*error_r = ce_prop_error("calendarIds", "No such calendar");
+			*error_r = jmap_prop_error("calendarIds", "No such calendar");
 			return -1;
 		}
 		store_calendar_clear(&cal);
@@ -106,7 +99,7 @@ int ce_parse_draft(json_object *obj, json_object **error_r)
 
 	if (!json_object_object_get_ex(obj, "isDraft", &v) || !json_object_get_boolean(v))
 		return 0;
-	*error_r = ce_prop_error("isDraft", "Drafts are not kept: events are sent as they are");
+	*error_r = jmap_prop_error("isDraft", "Drafts are not kept: events are sent as they are");
 	return -1;
 }
 
@@ -114,7 +107,7 @@ int ce_parse_draft(json_object *obj, json_object **error_r)
  * with the CalDAV precondition for in-process callers. */
 static json_object *ce_data_error(int ret, const char *reason, bool in_process)
 {
-	json_object *error = ce_prop_error("davData", reason);
+	json_object *error = jmap_prop_error("davData", reason);
 	const char *precondition = ret == JSCALENDAR_TOO_LARGE ? "max-resource-size" :
 				   ret == JSCALENDAR_INVALID_RESOURCE ?
 				   "valid-calendar-object-resource" : "valid-calendar-data";
@@ -131,7 +124,7 @@ int ce_parse_dav_data(struct jmap_call *call, json_object *value, icalcomponent 
 	int ret;
 
 	if (!json_object_is_type(value, json_type_string)) {
-		*error_r = ce_prop_error("davData", "davData must be a String");
+		*error_r = jmap_prop_error("davData", "davData must be a String");
 		return -1;
 	}
 	ret = jscalendar_ical_parse(json_object_get_string(value),
@@ -147,7 +140,7 @@ int ce_parse_dav_name(json_object *value, char **name_r, json_object **error_r)
 	if (!json_object_is_type(value, json_type_string) ||
 	    strlen(json_object_get_string(value)) != (size_t)json_object_get_string_len(value) ||
 	    !contacts_dav_name_valid(json_object_get_string(value))) {
-		*error_r = ce_prop_error("davName", "Not a valid DAV resource name");
+		*error_r = jmap_prop_error("davName", "Not a valid DAV resource name");
 		return -1;
 	}
 	free(*name_r);
@@ -164,7 +157,7 @@ int ce_write_text(json_object *part, icalcomponent *old, struct store_calendar_e
 	int ret;
 
 	if (jscalendar_to_ical(part, old, &text, &len, &bad) < 0) {
-		*error_r = ce_prop_error(bad, "Not a valid JSCalendar value");
+		*error_r = jmap_prop_error(bad, "Not a valid JSCalendar value");
 		return -1;
 	}
 	/* what was written is parsed again: only a resource over the
@@ -172,7 +165,7 @@ int ce_write_text(json_object *part, icalcomponent *old, struct store_calendar_e
 	if ((ret = jscalendar_ical_parse(text, len, cal_r, &error)) != 0) {
 		free(text);
 		*error_r = ret == JSCALENDAR_TOO_LARGE ? jmap_set_error("tooLarge", error, NULL) :
-			   ce_prop_error("recurrenceOverrides", error);
+			   jmap_prop_error("recurrenceOverrides", error);
 		return -1;
 	}
 	free(ev->ical);
@@ -211,7 +204,7 @@ int ce_check_unique(struct jmap_call *call, const struct store_calendar_event *e
 		ret = store_calendar_event_find_dav_name(call->acct, ev->calendar_id, ev->dav_name,
 							 &other);
 	if (ret > 0 && other != ev->id) {
-		*error_r = ce_prop_error("davName", "Another event in the calendar has this name");
+		*error_r = jmap_prop_error("davName", "Another event in the calendar has this name");
 		return -1;
 	}
 	return ret < 0 ? ce_store_fail(call, "event lookup failed", error_r) : 0;
@@ -298,7 +291,7 @@ static int ce_create_text(struct jmap_call *call, json_object *obj, json_object 
 	if (!json_object_object_get_ex(obj, "davData", &data))
 		return ce_create_event(call, obj, created, ev, cal_r, error_r);
 	if (ce_has_event_members(obj)) {
-		*error_r = ce_prop_error("davData", "davData replaces every JSCalendar property");
+		*error_r = jmap_prop_error("davData", "davData replaces every JSCalendar property");
 		return -1;
 	}
 	if (ce_parse_dav_data(call, data, cal_r, error_r) < 0)
@@ -356,11 +349,11 @@ static int ce_create_checks(struct jmap_call *call, json_object *obj,
 		return -1;
 	}
 	if (dav != NULL) {
-		*error_r = ce_prop_error(dav, NULL);
+		*error_r = jmap_prop_error(dav, NULL);
 		return -1;
 	}
 	if (!json_object_object_get_ex(obj, "calendarIds", &cals) || cals == NULL) {
-		*error_r = ce_prop_error("calendarIds", "calendarIds is required");
+		*error_r = jmap_prop_error("calendarIds", "calendarIds is required");
 		return -1;
 	}
 	if (ce_parse_calendar(call, cals, &ev->calendar_id, error_r) < 0 ||

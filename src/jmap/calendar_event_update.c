@@ -36,7 +36,7 @@ static int ce_update_dav_data(struct ce_update *u, json_object **error_r)
 	const char *uid;
 
 	if (ce_has_event_members(u->patch)) {
-		*error_r = ce_prop_error("davData", "davData replaces every JSCalendar property");
+		*error_r = jmap_prop_error("davData", "davData replaces every JSCalendar property");
 		return -1;
 	}
 	if (ce_parse_dav_data(u->call, data, &cal, error_r) < 0)
@@ -44,7 +44,7 @@ static int ce_update_dav_data(struct ce_update *u, json_object **error_r)
 	uid = icalcomponent_get_uid(jscalendar_ical_main(cal));
 	if (uid == NULL || strcmp(uid, u->ev->uid) != 0) {
 		icalcomponent_free(cal);
-		*error_r = ce_prop_error("davData", "The UID of an event cannot change");
+		*error_r = jmap_prop_error("davData", "The UID of an event cannot change");
 		return -1;
 	}
 	if ((size_t)json_object_get_string_len(data) == u->ev->ical_len &&
@@ -172,7 +172,7 @@ static int ce_update_prepare(struct ce_update *u, json_object **error_r)
 	if (ce_check_request(u->call, error_r) < 0)
 		return -1;
 	if (dav != NULL) {
-		*error_r = ce_prop_error(dav, NULL);
+		*error_r = jmap_prop_error(dav, NULL);
 		return -1;
 	}
 	if (jscalendar_ical_parse(u->ev->ical, u->ev->ical_len, &u->old_cal, &error) != 0)

@@ -22,13 +22,6 @@
 
 static const char *const calendar_dav_props[] = { "davName", "davProperties", NULL };
 
-static json_object *cal_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 static int cal_store_fail(struct jmap_call *call, const char *error, json_object **error_r)
 {
 	*error_r = NULL;
@@ -52,7 +45,7 @@ static int cal_parse_text(json_object *obj, const char *name, size_t max, bool n
 	if (!json_object_object_get_ex(obj, name, &v))
 		return 0;
 	if ((v == NULL && !nullable) || (v != NULL && !cal_string(v, max))) {
-		*error_r = cal_prop_error(name, NULL);
+		*error_r = jmap_prop_error(name, NULL);
 		return -1;
 	}
 	free(*field);
@@ -98,15 +91,15 @@ static int cal_parse_strings(json_object *obj, struct store_calendar *cal,
 	    cal_parse_text(obj, "timeZone", 256, true, &cal->time_zone, error_r) < 0)
 		return -1;
 	if (cal->name != NULL && *cal->name == '\0') {
-		*error_r = cal_prop_error("name", "name must be 1 to 255 octets of UTF-8");
+		*error_r = jmap_prop_error("name", "name must be 1 to 255 octets of UTF-8");
 		return -1;
 	}
 	if (cal->color != NULL && !cal_color_valid(cal->color)) {
-		*error_r = cal_prop_error("color", "Not a CSS colour");
+		*error_r = jmap_prop_error("color", "Not a CSS colour");
 		return -1;
 	}
 	if (cal->time_zone != NULL && jscalendar_zone(cal->time_zone) == NULL) {
-		*error_r = cal_prop_error("timeZone", "Unknown time zone");
+		*error_r = jmap_prop_error("timeZone", "Unknown time zone");
 		return -1;
 	}
 	if (cal_parse_text(obj, "includeInAvailability", 16, true, &avail, error_r) < 0)
@@ -115,7 +108,7 @@ static int cal_parse_strings(json_object *obj, struct store_calendar *cal,
 		ok = ok || strcmp(avail, availability[i]) == 0;
 	if (avail != NULL && !ok) {
 		free(avail);
-		*error_r = cal_prop_error("includeInAvailability", NULL);
+		*error_r = jmap_prop_error("includeInAvailability", NULL);
 		return -1;
 	}
 	if (avail != NULL) {
@@ -135,7 +128,7 @@ static int cal_parse_alerts(json_object *obj, const char *name, char **field,
 		return 0;
 	if (v != NULL && (!json_object_is_type(v, json_type_object) ||
 			  json_object_object_length(v) > CALENDAR_ALERTS_MAX)) {
-		*error_r = cal_prop_error(name, "Not a map of at most 64 alerts");
+		*error_r = jmap_prop_error(name, "Not a map of at most 64 alerts");
 		return -1;
 	}
 	if (v != NULL) {
@@ -143,7 +136,7 @@ static int cal_parse_alerts(json_object *obj, const char *name, char **field,
 			if (!json_object_is_type(alert, json_type_object) || !jmap_id_valid(id) ||
 			    !json_object_is_type(json_object_object_get(alert, "trigger"),
 						 json_type_object)) {
-				*error_r = cal_prop_error(name, "Not a map of Alert objects");
+				*error_r = jmap_prop_error(name, "Not a map of Alert objects");
 				return -1;
 			}
 		}
@@ -163,7 +156,7 @@ static int cal_parse_scalars(json_object *obj, struct store_calendar *cal,
 		int64_t order = json_object_get_int64(v);
 
 		if (order < 0 || order >= (1LL << 31)) {
-			*error_r = cal_prop_error("sortOrder", "sortOrder must be in 0..2^31-1");
+			*error_r = jmap_prop_error("sortOrder", "sortOrder must be in 0..2^31-1");
 			return -1;
 		}
 		cal->sort_order = (uint32_t)order;
@@ -186,7 +179,7 @@ static int cal_parse_dav(json_object *obj, struct store_calendar *cal, json_obje
 
 	if (json_object_object_get_ex(obj, "davName", &v) && v != NULL) {
 		if (!cal_string(v, 255) || !contacts_dav_name_valid(json_object_get_string(v))) {
-			*error_r = cal_prop_error("davName", "Not a valid DAV collection name");
+			*error_r = jmap_prop_error("davName", "Not a valid DAV collection name");
 			return -1;
 		}
 		free(cal->dav_name);
@@ -207,7 +200,7 @@ static int cal_dav_check(struct jmap_call *call, json_object *sent, json_object 
 
 	if (dav == NULL)
 		return 0;
-	*error_r = cal_prop_error(dav, NULL);
+	*error_r = jmap_prop_error(dav, NULL);
 	return -1;
 }
 
@@ -281,7 +274,7 @@ static int cal_create_store(struct jmap_call *call, struct store_calendar *cal,
 	if (store_calendar_create(call->acct, cal, &error) == 0)
 		return 0;
 	if (store_last_error() == STORE_ERR_EXISTS) {
-		*error_r = cal_prop_error("davName", "Another calendar has this DAV name");
+		*error_r = jmap_prop_error("davName", "Another calendar has this DAV name");
 		return -1;
 	}
 	return cal_store_fail(call, error, error_r);
@@ -299,7 +292,7 @@ int jmap_calendar_create(struct jmap_call *call, const char *creation_id, json_o
 	if (cal_dav_check(call, obj, error_r) < 0 || cal_parse(obj, &cal, error_r) < 0)
 		goto out;
 	if (cal.name == NULL) {
-		*error_r = cal_prop_error("name", "name is required");
+		*error_r = jmap_prop_error("name", "name is required");
 		goto out;
 	}
 	if (cal_create_store(call, &cal, error_r) < 0)
@@ -342,7 +335,7 @@ static int cal_update_store(struct jmap_call *call, const struct store_calendar 
 	if (store_calendar_update(call->acct, cal, &error) == 0)
 		return 0;
 	if (store_last_error() == STORE_ERR_EXISTS) {
-		*error_r = cal_prop_error("davName", "Another calendar has this DAV name");
+		*error_r = jmap_prop_error("davName", "Another calendar has this DAV name");
 		ret = -1;
 	} else {
 		ret = cal_store_fail(call, error, error_r);
@@ -367,7 +360,7 @@ static int cal_update_apply(struct jmap_call *call, const struct store_calendar 
 		*error_r = jmap_set_error("invalidPatch", bad_path, NULL);
 	else if (cal_dav_check(call, patch, error_r) == 0 && cal_parse(obj, &cal, error_r) == 0) {
 		if (cal.name == NULL)
-			*error_r = cal_prop_error("name", "name cannot be null");
+			*error_r = jmap_prop_error("name", "name cannot be null");
 		else
 			ret = cal_update_store(call, old, &cal, error_r);
 	}

@@ -106,7 +106,6 @@ void calendar_event_index(icalcomponent *cal, struct store_calendar_event *ev, t
 /* Shared by calendar_event_set.c (create, destroy) and
  * calendar_event_update.c. Functions that fail return -1 with a SetError
  * in *error_r, or with *error_r NULL after failing the call. */
-json_object *ce_prop_error(const char *prop, const char *description);
 int ce_store_fail(struct jmap_call *call, const char *error, json_object **error_r);
 /* Fails the call if it asks for scheduling messages (iTIP is not sent). */
 int ce_check_request(struct jmap_call *call, json_object **error_r);

@@ -67,6 +67,13 @@ json_object *jmap_set_error(const char *type, const char *description,
 	return error;
 }
 
+json_object *jmap_prop_error(const char *prop, const char *description)
+{
+	const char *props[] = { prop, NULL };
+
+	return jmap_set_error("invalidProperties", description, props);
+}
+
 static int call_store_fail(struct jmap_call *call, const char *what, const char *error)
 {
 	if (store_last_error() == STORE_ERR_BUSY)

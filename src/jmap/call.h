@@ -148,6 +148,8 @@ int jmap_call_error(struct jmap_call *call, const char *type, const char *fmt, .
  * properties (NULL-terminated, may be NULL) adds "properties". */
 json_object *jmap_set_error(const char *type, const char *description,
 			    const char *const *properties);
+/* An invalidProperties SetError naming one property (new reference). */
+json_object *jmap_prop_error(const char *prop, const char *description);
 
 /* Records creation_id -> id for the rest of the request. */
 void jmap_created_id_add(struct jmap_call *call, const char *creation_id, const char *id);

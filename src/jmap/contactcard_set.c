@@ -19,13 +19,6 @@ static const char *const cc_jmap_props[] = {
 	"id", "addressBookIds", "davName", "davEtag", "davData", NULL,
 };
 
-json_object *cc_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 int cc_store_fail(struct jmap_call *call, const char *error, json_object **error_r)
 {
 	*error_r = NULL;
@@ -72,7 +65,7 @@ int cc_parse_book(struct jmap_call *call, json_object *value, uint64_t *book_r,
 	int ret = 0;
 
 	if (!json_object_is_type(value, json_type_object) || json_object_object_length(value) != 1) {
-		*error_r = cc_prop_error("addressBookIds", "A card is in exactly one address book");
+		*error_r = jmap_prop_error("addressBookIds", "A card is in exactly one address book");
 		return -1;
 	}
 	json_object_object_foreach(value, key, flag) {
@@ -82,7 +75,7 @@ int cc_parse_book(struct jmap_call *call, json_object *value, uint64_t *book_r,
 		    (ret = store_address_book_get(call->acct, *book_r, &ab)) <= 0) {
 			if (ret < 0)
 				return cc_store_fail(call, "address book read failed", error_r);
-			*error_r = cc_prop_error("addressBookIds", "No such address book");
+			*error_r = jmap_prop_error("addressBookIds", "No such address book");
 			return -1;
 		}
 		store_address_book_clear(&ab);
@@ -95,12 +88,12 @@ int cc_parse_dav_data(json_object *value, struct vcard **vc_r, json_object **err
 	const char *error;
 
 	if (!json_object_is_type(value, json_type_string)) {
-		*error_r = cc_prop_error("davData", "davData must be a String");
+		*error_r = jmap_prop_error("davData", "davData must be a String");
 		return -1;
 	}
 	if (vcard_parse(json_object_get_string(value), (size_t)json_object_get_string_len(value),
 			NULL, vc_r, &error) < 0) {
-		*error_r = cc_prop_error("davData", error);
+		*error_r = jmap_prop_error("davData", error);
 		return -1;
 	}
 	return 0;
@@ -164,7 +157,7 @@ int cc_parse_dav_name(json_object *value, char **name_r, json_object **error_r)
 	if (!json_object_is_type(value, json_type_string) ||
 	    strlen(json_object_get_string(value)) != (size_t)json_object_get_string_len(value) ||
 	    !contacts_dav_name_valid(json_object_get_string(value))) {
-		*error_r = cc_prop_error("davName", "Not a valid DAV resource name");
+		*error_r = jmap_prop_error("davName", "Not a valid DAV resource name");
 		return -1;
 	}
 	free(*name_r);
@@ -193,7 +186,7 @@ int cc_check_unique(struct jmap_call *call, const struct store_contact_card *car
 		ret = store_contact_card_find_dav_name(call->acct, card->address_book_id,
 						       card->dav_name, &other);
 	if (ret > 0 && other != card->id) {
-		*error_r = cc_prop_error("davName", "Another card in the address book has this name");
+		*error_r = jmap_prop_error("davName", "Another card in the address book has this name");
 		return -1;
 	}
 	return ret < 0 ? cc_store_fail(call, "card lookup failed", error_r) : 0;
@@ -221,7 +214,7 @@ static int cc_create_card(json_object *obj, json_object *created, char **text_r,
 	if (!json_object_object_get_ex(card, "version", NULL))
 		json_object_object_add(created, "version", json_object_new_string("1.0"));
 	if (jscontact_to_vcard(card, text_r, len_r, &bad) < 0) {
-		*error_r = cc_prop_error(bad, "Not a valid JSContact value");
+		*error_r = jmap_prop_error(bad, "Not a valid JSContact value");
 		ret = -1;
 	}
 	json_object_put(card);
@@ -239,7 +232,7 @@ static int cc_create_vcard(json_object *obj, json_object *created,
 		return cc_create_card(obj, created, &card->vcard, &card->vcard_len, error_r) < 0 ?
 		       -1 : cc_parse_written(card->vcard, card->vcard_len, vc_r, error_r);
 	if (cc_has_card_members(obj)) {
-		*error_r = cc_prop_error("davData", "davData replaces every Card property");
+		*error_r = jmap_prop_error("davData", "davData replaces every Card property");
 		return -1;
 	}
 	if (cc_parse_dav_data(data, vc_r, error_r) < 0)
@@ -257,7 +250,7 @@ static int cc_create_ids(struct jmap_call *call, json_object *obj, json_object *
 	bool taken;
 
 	if (!json_object_object_get_ex(js, "uid", &uid)) {
-		*error_r = cc_prop_error("davData", "The vCard has no UID");
+		*error_r = jmap_prop_error("davData", "The vCard has no UID");
 		return -1;
 	}
 	card->uid = xstrdup(json_object_get_string(uid));
@@ -303,9 +296,9 @@ static int cc_create_run(struct jmap_call *call, json_object *obj, json_object *
 	if (addressbook_ensure_default(call) < 0)
 		*error_r = NULL;
 	else if (dav != NULL)
-		*error_r = cc_prop_error(dav, NULL);
+		*error_r = jmap_prop_error(dav, NULL);
 	else if (!json_object_object_get_ex(obj, "addressBookIds", &books) || books == NULL)
-		*error_r = cc_prop_error("addressBookIds", "addressBookIds is required");
+		*error_r = jmap_prop_error("addressBookIds", "addressBookIds is required");
 	else if (cc_parse_book(call, books, &card->address_book_id, error_r) == 0 &&
 		 cc_create_vcard(obj, created, card, &vc, error_r) == 0) {
 		js = jscontact_from_vcard(vc);

@@ -17,7 +17,6 @@
 /* ContactCard's urn:tern:dav properties, NULL-terminated. */
 extern const char *const contactcard_dav_props[];
 
-json_object *cc_prop_error(const char *prop, const char *description);
 int cc_store_fail(struct jmap_call *call, const char *error, json_object **error_r);
 /* Whether obj (an object or a patch) names a Card member, not only
  * JMAP's own (id, addressBookIds, dav*). */

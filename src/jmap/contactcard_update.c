@@ -39,7 +39,7 @@ static int cc_update_dav_data(struct cc_update *u, json_object **error_r)
 	int ret = 0;
 
 	if (cc_has_card_members(u->patch)) {
-		*error_r = cc_prop_error("davData", "davData replaces every Card property");
+		*error_r = jmap_prop_error("davData", "davData replaces every Card property");
 		return -1;
 	}
 	if (cc_parse_dav_data(data, &vc, error_r) < 0)
@@ -47,7 +47,7 @@ static int cc_update_dav_data(struct cc_update *u, json_object **error_r)
 	js = jscontact_from_vcard(vc);
 	uid = json_object_get_string(json_object_object_get(js, "uid"));
 	if (uid == NULL || strcmp(uid, u->card->uid) != 0) {
-		*error_r = cc_prop_error("davData", "The UID of a card cannot change");
+		*error_r = jmap_prop_error("davData", "The UID of a card cannot change");
 		ret = -1;
 	} else if (vc->text_len != u->card->vcard_len ||
 		   memcmp(vc->text, u->card->vcard, vc->text_len) != 0) {
@@ -69,7 +69,7 @@ static int cc_update_edit(struct cc_update *u, json_object *card, json_object **
 		return cc_store_fail(u->call, error, error_r);
 	if (jscontact_update_vcard(old, card, &text, &len, &bad) < 0) {
 		vcard_free(&old);
-		*error_r = cc_prop_error(bad, "Not a valid JSContact value");
+		*error_r = jmap_prop_error(bad, "Not a valid JSContact value");
 		return -1;
 	}
 	vcard_free(&old);
@@ -139,7 +139,7 @@ static int cc_update_run(struct cc_update *u, json_object **error_r)
 	const char *bad_path;
 
 	if (dav != NULL) {
-		*error_r = cc_prop_error(dav, NULL);
+		*error_r = jmap_prop_error(dav, NULL);
 		return -1;
 	}
 	u->old_full = contactcard_to_json(u->card, true);

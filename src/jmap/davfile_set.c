@@ -15,13 +15,6 @@
 /* A folder's ancestors, walked to refuse a move into itself. */
 #define DAVFILE_MAX_DEPTH 64
 
-static json_object *davfile_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 static int davfile_fail(struct jmap_call *call, const char *error, json_object **error_r)
 {
 	*error_r = NULL;
@@ -57,7 +50,7 @@ static int davfile_parse_parent(struct jmap_call *call, json_object *obj,
 	if (davfile_string(obj, "parentId", &id) < 0 || (id != NULL &&
 	    ((id = jmap_id_resolve(call, id)) == NULL ||
 	     jmap_id_parse(DAVFILE_ID_PREFIX, id, &n) < 0))) {
-		*error_r = davfile_prop_error("parentId", "No such folder");
+		*error_r = jmap_prop_error("parentId", "No such folder");
 		return -1;
 	}
 	if (id == NULL)
@@ -67,7 +60,7 @@ static int davfile_parse_parent(struct jmap_call *call, json_object *obj,
 	if (ret == 0 || !parent.is_folder) {
 		if (ret > 0)
 			store_file_node_clear(&parent);
-		*error_r = davfile_prop_error("parentId", "No such folder");
+		*error_r = jmap_prop_error("parentId", "No such folder");
 		return -1;
 	}
 	store_file_node_clear(&parent);
@@ -83,7 +76,7 @@ static int davfile_parse_blob(struct jmap_call *call, json_object *obj,
 	if (davfile_string(obj, "blobId", &blob_id) < 0 ||
 	    (blob_id != NULL && (blob_id = jmap_id_resolve(call, blob_id)) == NULL) ||
 	    (node->is_folder && blob_id != NULL) || (!node->is_folder && blob_id == NULL)) {
-		*error_r = davfile_prop_error("blobId", "A file needs a blob, a folder has none");
+		*error_r = jmap_prop_error("blobId", "A file needs a blob, a folder has none");
 		return -1;
 	}
 	if (blob_id == NULL)
@@ -106,12 +99,12 @@ static int davfile_parse_strings(json_object *obj, struct store_file_node *node,
 
 	if (davfile_string(obj, "name", &name) < 0 || name == NULL ||
 	    !contacts_dav_name_valid(name)) {
-		*error_r = davfile_prop_error("name", "Not a valid file name");
+		*error_r = jmap_prop_error("name", "Not a valid file name");
 		return -1;
 	}
 	if (davfile_string(obj, "type", &type) < 0 ||
 	    (type != NULL && strlen(type) > DAVFILE_TYPE_MAX)) {
-		*error_r = davfile_prop_error("type", "Not a valid media type");
+		*error_r = jmap_prop_error("type", "Not a valid media type");
 		return -1;
 	}
 	node->name = xstrdup(name);
@@ -120,7 +113,7 @@ static int davfile_parse_strings(json_object *obj, struct store_file_node *node,
 		const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 
 		if (strlen(text) > DAVFILE_DEAD_PROPS_MAX) {
-			*error_r = davfile_prop_error("davProperties", "Too large");
+			*error_r = jmap_prop_error("davProperties", "Too large");
 			return -1;
 		}
 		node->dead_props = xstrdup(text);
@@ -147,7 +140,7 @@ static int davfile_parse(struct jmap_call *call, json_object *obj, struct store_
 static int davfile_store_error(struct jmap_call *call, const char *error, json_object **error_r)
 {
 	if (store_last_error() == STORE_ERR_EXISTS) {
-		*error_r = davfile_prop_error("name", "The folder has a node of this name");
+		*error_r = jmap_prop_error("name", "The folder has a node of this name");
 		return -1;
 	}
 	return davfile_fail(call, error, error_r);
@@ -210,7 +203,7 @@ static int davfile_check_cycle(struct jmap_call *call, uint64_t id, uint64_t par
 		int ret;
 
 		if (parent_id == id || depth > DAVFILE_MAX_DEPTH) {
-			*error_r = davfile_prop_error("parentId", "A folder cannot go under itself");
+			*error_r = jmap_prop_error("parentId", "A folder cannot go under itself");
 			return -1;
 		}
 		if ((ret = store_file_node_get(call->acct, parent_id, &up)) <= 0)

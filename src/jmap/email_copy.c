@@ -96,13 +96,6 @@ static int copy_args(struct copy_ctx *ctx, json_object **create_r)
 	return copy_state_check(call, call->acct, "ifInState");
 }
 
-static json_object *copy_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 /* Only id, mailboxIds, keywords and receivedAt may be given. */
 static json_object *copy_check_props(json_object *obj, time_t *received_r)
 {
@@ -112,11 +105,11 @@ static json_object *copy_check_props(json_object *obj, time_t *received_r)
 		(void)value;
 		if (strcmp(key, "id") != 0 && strcmp(key, "mailboxIds") != 0 &&
 		    strcmp(key, "keywords") != 0 && strcmp(key, "receivedAt") != 0)
-			return copy_prop_error(key, "Only mailboxIds, keywords and receivedAt may be set");
+			return jmap_prop_error(key, "Only mailboxIds, keywords and receivedAt may be set");
 	}
 	if (received != NULL && (!json_object_is_type(received, json_type_string) ||
 				 time_parse_utc(json_object_get_string(received), received_r) < 0))
-		return copy_prop_error("receivedAt", "receivedAt must be a UTCDate");
+		return jmap_prop_error("receivedAt", "receivedAt must be a UTCDate");
 	return NULL;
 }
 

@@ -109,27 +109,6 @@ struct deliver_one {
 	char blob_id[STORE_BLOB_ID_LEN + 1];
 };
 
-static json_object *deliver_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
-static json_object *deliver_check_props(json_object *obj)
-{
-	json_object_object_foreach(obj, key, value) {
-		bool ok = false;
-
-		(void)value;
-		for (size_t i = 0; deliver_known_props[i] != NULL; i++)
-			ok = ok || strcmp(key, deliver_known_props[i]) == 0;
-		if (!ok)
-			return deliver_prop_error(key, "Unknown property");
-	}
-	return NULL;
-}
-
 /* Checks one item. 0, or -1 with *error_r (a SetError, or NULL after a
  * method error). */
 static int deliver_read(struct jmap_call *call, json_object *obj, struct deliver_one *one,
@@ -143,10 +122,10 @@ static int deliver_read(struct jmap_call *call, json_object *obj, struct deliver
 		*error_r = jmap_set_error("invalidProperties", "An item must be an object", NULL);
 		return -1;
 	}
-	if ((*error_r = deliver_check_props(obj)) != NULL)
+	if ((*error_r = email_unknown_props(obj, deliver_known_props, "Unknown property")) != NULL)
 		return -1;
 	if (!json_object_is_type(json_object_object_get(obj, "message"), json_type_string)) {
-		*error_r = deliver_prop_error("message", "message must be a String");
+		*error_r = jmap_prop_error("message", "message must be a String");
 		return -1;
 	}
 	if (!deliver_message_of(call, obj, &one->raw, &one->len)) {
@@ -156,7 +135,7 @@ static int deliver_read(struct jmap_call *call, json_object *obj, struct deliver
 	}
 	if (received != NULL && (!json_object_is_type(received, json_type_string) ||
 				 time_parse_utc(json_object_get_string(received), &one->received_at) < 0)) {
-		*error_r = deliver_prop_error("receivedAt", "receivedAt must be a UTCDate");
+		*error_r = jmap_prop_error("receivedAt", "receivedAt must be a UTCDate");
 		return -1;
 	}
 	*error_r = email_mailboxes_parse(call, json_object_object_get(obj, "mailboxIds"),

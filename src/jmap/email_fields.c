@@ -10,13 +10,6 @@
 
 #define EMAIL_KEYWORD_MAX 255
 
-static json_object *email_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 bool email_keyword_valid(const char *keyword)
 {
 	size_t len = strlen(keyword);
@@ -71,7 +64,7 @@ json_object *email_keywords_parse(json_object *value, char ***list_r, size_t *co
 	if (value == NULL)
 		return NULL;
 	if (!json_object_is_type(value, json_type_object))
-		return email_prop_error("keywords", "keywords must be a String[Boolean]");
+		return jmap_prop_error("keywords", "keywords must be a String[Boolean]");
 	if (json_object_object_length(value) > EMAIL_MAX_KEYWORDS)
 		return jmap_set_error("tooManyKeywords", NULL, NULL);
 	list = xcalloc((size_t)json_object_object_length(value) + 1, sizeof(*list));
@@ -79,7 +72,7 @@ json_object *email_keywords_parse(json_object *value, char ***list_r, size_t *co
 		if (!json_object_is_type(flag, json_type_boolean) || !json_object_get_boolean(flag) ||
 		    !email_keyword_valid(key)) {
 			email_keywords_free(&list, n);
-			return email_prop_error("keywords", "Each keyword must be valid and true");
+			return jmap_prop_error("keywords", "Each keyword must be valid and true");
 		}
 		list[n++] = email_lowercase(key);
 	}
@@ -143,14 +136,14 @@ json_object *email_mailboxes_parse(struct jmap_call *call, json_object *value,
 
 	*failed_r = false;
 	if (!json_object_is_type(value, json_type_object) || json_object_object_length(value) == 0)
-		return email_prop_error("mailboxIds", "An email must be in at least one mailbox");
+		return jmap_prop_error("mailboxIds", "An email must be in at least one mailbox");
 	ids = xcalloc((size_t)json_object_object_length(value), sizeof(*ids));
 	json_object_object_foreach(value, key, flag) {
 		if (email_mailbox_key(call, key, flag, &ids[n], failed_r) < 0) {
 			free(ids);
 			if (*failed_r)
 				return NULL;
-			return email_prop_error("mailboxIds", "Unknown mailbox, or a value not true");
+			return jmap_prop_error("mailboxIds", "Unknown mailbox, or a value not true");
 		}
 		n++;
 	}

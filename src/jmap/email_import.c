@@ -265,11 +265,23 @@ static void import_one_clear(struct import_one *one)
 		email_parsed_clear(&one->parsed);
 }
 
-static json_object *import_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
+static const char *const import_known_props[] = {
+	"blobId", "mailboxIds", "keywords", "receivedAt", NULL,
+};
 
-	return jmap_set_error("invalidProperties", description, props);
+json_object *email_unknown_props(json_object *obj, const char *const *known,
+				 const char *description)
+{
+	json_object_object_foreach(obj, key, value) {
+		bool ok = false;
+
+		(void)value;
+		for (size_t i = 0; known[i] != NULL; i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok)
+			return jmap_prop_error(key, description);
+	}
+	return NULL;
 }
 
 /* The message's blob: a blob of the account as it is, or a part blob
@@ -283,14 +295,14 @@ static int import_blob(struct jmap_call *call, const char *cid, json_object *val
 
 	if (!json_object_is_type(value, json_type_string) ||
 	    (blob_id = jmap_id_resolve(call, given)) == NULL) {
-		*error_r = import_prop_error("blobId", "blobId must be the id of an upload");
+		*error_r = jmap_prop_error("blobId", "blobId must be the id of an upload");
 		return -1;
 	}
 	one->parsed_set = email_import_prepared_take(call, cid, blob_id, &one->raw, &one->len,
 						     &one->parsed) > 0;
 	ret = one->parsed_set ? 1 : email_blob_read(call->acct, blob_id, &one->raw, &one->len);
 	if (ret == 0)
-		*error_r = import_prop_error("blobId", "No such blob");
+		*error_r = jmap_prop_error("blobId", "No such blob");
 	if (ret <= 0)
 		return ret < 0 ? jmap_call_error(call, "serverFail", "import: reading the blob") : -1;
 	if (!email_blob_id_is_part(blob_id)) {
@@ -300,22 +312,6 @@ static int import_blob(struct jmap_call *call, const char *cid, json_object *val
 	if (email_blob_write(call->acct, one->raw, one->len, one->blob_id, &error) < 0)
 		return email_store_fail(call, error);
 	return 0;
-}
-
-static json_object *import_unknown_props(json_object *obj)
-{
-	static const char *const known[] = { "blobId", "mailboxIds", "keywords", "receivedAt", NULL };
-
-	json_object_object_foreach(obj, key, value) {
-		bool ok = false;
-
-		(void)value;
-		for (size_t i = 0; known[i] != NULL; i++)
-			ok = ok || strcmp(key, known[i]) == 0;
-		if (!ok)
-			return import_prop_error(key, "Unknown EmailImport property");
-	}
-	return NULL;
 }
 
 /* Checks and reads one EmailImport. 0, or -1 with *error_r (a SetError,
@@ -331,13 +327,14 @@ static int import_read(struct jmap_call *call, const char *cid, json_object *obj
 		*error_r = jmap_set_error("invalidProperties", "An EmailImport must be an object", NULL);
 		return -1;
 	}
-	if ((*error_r = import_unknown_props(obj)) != NULL ||
+	if ((*error_r = email_unknown_props(obj, import_known_props,
+					    "Unknown EmailImport property")) != NULL ||
 	    (*error_r = email_keywords_parse(json_object_object_get(obj, "keywords"),
 					     &one->keywords, &one->keyword_count)) != NULL)
 		return -1;
 	if (received != NULL && (!json_object_is_type(received, json_type_string) ||
 				 time_parse_utc(json_object_get_string(received), &one->received_at) < 0)) {
-		*error_r = import_prop_error("receivedAt", "receivedAt must be a UTCDate");
+		*error_r = jmap_prop_error("receivedAt", "receivedAt must be a UTCDate");
 		return -1;
 	}
 	*error_r = email_mailboxes_parse(call, json_object_object_get(obj, "mailboxIds"),

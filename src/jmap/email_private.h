@@ -142,6 +142,12 @@ struct email_parsed {
 
 /* Parses raw (bounded by the default mail limits) into parsed_r. */
 void email_parsed_init(struct email_parsed *parsed_r, const void *raw, size_t len);
+/* An invalidProperties SetError naming prop (the caller owns it). */
+json_object *jmap_prop_error(const char *prop, const char *description);
+/* That error for the first key of obj not in known (NULL-terminated),
+ * or NULL when every key is known. */
+json_object *email_unknown_props(json_object *obj, const char *const *known,
+				 const char *description);
 /* Makes the stored messages, parsed again, the text source of the
  * store's full-text catch-up (email_fts_source.c). */
 void email_fts_source_set(struct store *store);

@@ -13,14 +13,6 @@
 #include "jmap/mailbox.h"
 #include "jmap/patch.h"
 
-
-static json_object *email_set_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 /* A store failure fails the whole method: its transaction rolls back. */
 static int email_set_store_fail(struct jmap_call *call, const char *what, const char *error,
 				json_object **error_r)
@@ -74,7 +66,7 @@ static int email_create_build(struct jmap_call *call, json_object *obj, char **r
 		*error_r = jmap_set_error("blobNotFound", "An attachment blob does not exist", NULL);
 		json_object_object_add(*error_r, "notFound", json_object_get(fetch.missing));
 	} else if (ret < 0) {
-		*error_r = email_set_prop_error(bad_property != NULL ? bad_property : "bodyStructure",
+		*error_r = jmap_prop_error(bad_property != NULL ? bad_property : "bodyStructure",
 						error);
 	}
 	email_blob_cache_clear(&fetch.cache);
@@ -97,7 +89,7 @@ static int email_create_meta_read(struct jmap_call *call, json_object *obj,
 	bool failed;
 
 	if (json_object_object_get_ex(obj, "headers", NULL)) {
-		*error_r = email_set_prop_error("headers", "Set each header field as a property");
+		*error_r = jmap_prop_error("headers", "Set each header field as a property");
 		return -1;
 	}
 	if ((*error_r = email_keywords_parse(json_object_object_get(obj, "keywords"),
@@ -109,7 +101,7 @@ static int email_create_meta_read(struct jmap_call *call, json_object *obj,
 		return -1;
 	if (received != NULL &&
 	    time_parse_utc(json_object_get_string(received), &meta->received_at) < 0) {
-		*error_r = email_set_prop_error("receivedAt", "receivedAt must be a UTCDate");
+		*error_r = jmap_prop_error("receivedAt", "receivedAt must be a UTCDate");
 		return -1;
 	}
 	return 0;

@@ -11,13 +11,6 @@
 #include "jmap/email_submission.h"
 #include "store/store_mail.h"
 
-static json_object *submission_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 /* A method-level failure inside a hook: no SetError. */
 static int submission_fail(struct jmap_call *call, json_object **error_r, const char *what,
 			   const char *error)
@@ -64,7 +57,7 @@ static int submission_find_identity(struct jmap_call *call, json_object *obj,
 
 	if (submission_id_arg(call, obj, "identityId", IDENTITY_ID_PREFIX, &id) < 0 ||
 	    (ret = jmap_identity_find(call, id, &n->identity)) == 0) {
-		*error_r = submission_prop_error("identityId", "No such identity");
+		*error_r = jmap_prop_error("identityId", "No such identity");
 		return -1;
 	}
 	if (ret < 0) {
@@ -82,7 +75,7 @@ static int submission_find_email(struct jmap_call *call, json_object *obj,
 
 	if (submission_id_arg(call, obj, "emailId", EMAIL_ID_PREFIX, &id) < 0 ||
 	    (ret = store_email_get(call->acct, id, STORE_EMAIL_WITH_MODEL, &n->email)) == 0) {
-		*error_r = submission_prop_error("emailId", "No such email");
+		*error_r = jmap_prop_error("emailId", "No such email");
 		return -1;
 	}
 	if (ret < 0)
@@ -101,7 +94,7 @@ static int submission_check_undo(json_object *obj, json_object **error_r)
 	if (!json_object_object_get_ex(obj, "undoStatus", &value) ||
 	    strcmp(json_object_get_string(value), "pending") == 0)
 		return 0;
-	*error_r = submission_prop_error("undoStatus", "A new submission is pending");
+	*error_r = jmap_prop_error("undoStatus", "A new submission is pending");
 	return -1;
 }
 
@@ -241,7 +234,7 @@ static int submission_update_undo(struct jmap_call *call, struct store_submissio
 
 	if (!json_object_is_type(value, json_type_string) ||
 	    (strcmp(want, "canceled") != 0 && strcmp(want, "pending") != 0)) {
-		*error_r = submission_prop_error("undoStatus", "undoStatus can only become canceled");
+		*error_r = jmap_prop_error("undoStatus", "undoStatus can only become canceled");
 		return -1;
 	}
 	if (strcmp(want, "canceled") == 0 && s->undo_status == STORE_UNDO_CANCELED)
@@ -249,7 +242,7 @@ static int submission_update_undo(struct jmap_call *call, struct store_submissio
 	if (strcmp(want, "pending") == 0) {
 		if (s->undo_status == STORE_UNDO_PENDING)
 			return 0;
-		*error_r = submission_prop_error("undoStatus", "undoStatus can only become canceled");
+		*error_r = jmap_prop_error("undoStatus", "undoStatus can only become canceled");
 		return -1;
 	}
 	if (s->undo_status == STORE_UNDO_FINAL) {

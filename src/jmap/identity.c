@@ -233,13 +233,6 @@ static int jmap_identity_get(struct jmap_call *call, struct jmap_get *get)
 	return 0;
 }
 
-static json_object *identity_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 static int identity_parse_string(json_object *obj, const char *name, size_t max, char **out,
 				 json_object **error_r)
 {
@@ -255,7 +248,7 @@ static int identity_parse_string(json_object *obj, const char *name, size_t max,
 	if (!json_object_is_type(value, json_type_string) ||
 	    (size_t)json_object_get_string_len(value) > max ||
 	    strlen(json_object_get_string(value)) != (size_t)json_object_get_string_len(value)) {
-		*error_r = identity_prop_error(name, "Not a String, too long, or with NUL");
+		*error_r = jmap_prop_error(name, "Not a String, too long, or with NUL");
 		return -1;
 	}
 	free(*out);
@@ -275,7 +268,7 @@ static int identity_parse_addresses(json_object *obj, const char *name, char **o
 	if (value == NULL)
 		return 0;
 	if ((norm = jmap_email_addresses_normalize(value, IDENTITY_MAX_ADDRESSES)) == NULL) {
-		*error_r = identity_prop_error(name, "Not a valid EmailAddress[]");
+		*error_r = jmap_prop_error(name, "Not a valid EmailAddress[]");
 		return -1;
 	}
 	*out = xstrdup(json_object_to_json_string_ext(norm, JSON_C_TO_STRING_PLAIN));
@@ -306,7 +299,7 @@ static int identity_parse_email(struct jmap_call *call, json_object *obj,
 	bool allowed;
 
 	if (value == NULL) {
-		*error_r = identity_prop_error("email", "email is required");
+		*error_r = jmap_prop_error("email", "email is required");
 		return -1;
 	}
 	if (jmap_account_principal(call, &p) < 0) {

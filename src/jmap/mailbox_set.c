@@ -41,13 +41,6 @@ static void mailbox_ctx_free(struct mailbox_set_ctx *ctx)
 	store_mailbox_list_free(&ctx->list, ctx->count);
 }
 
-static json_object *mailbox_prop_error(const char *prop, const char *description)
-{
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", description, props);
-}
-
 static bool mailbox_is_inbox(const struct store_mailbox *mb)
 {
 	return mb->role != NULL && strcmp(mb->role, "inbox") == 0;
@@ -87,13 +80,13 @@ static int mailbox_parse_parent(struct mailbox_set_ctx *ctx, json_object *value,
 		return 0;
 	}
 	if (!json_object_is_type(value, json_type_string)) {
-		*error_r = mailbox_prop_error("parentId", "parentId must be an Id or null");
+		*error_r = jmap_prop_error("parentId", "parentId must be an Id or null");
 		return -1;
 	}
 	id = jmap_id_resolve(ctx->call, json_object_get_string(value));
 	if (id == NULL || jmap_id_parse(MAILBOX_ID_PREFIX, id, &n) < 0 ||
 	    mailbox_list_find(ctx->list, ctx->count, n) == NULL) {
-		*error_r = mailbox_prop_error("parentId", "The parent mailbox does not exist");
+		*error_r = jmap_prop_error("parentId", "The parent mailbox does not exist");
 		return -1;
 	}
 	mb->parent_id = n;
@@ -109,7 +102,7 @@ static int mailbox_parse_role(json_object *value, struct store_mailbox *mb,
 	}
 	if (!json_object_is_type(value, json_type_string) ||
 	    !mailbox_role_valid(json_object_get_string(value))) {
-		*error_r = mailbox_prop_error("role", "Unknown role");
+		*error_r = jmap_prop_error("role", "Unknown role");
 		return -1;
 	}
 	mb->role = xstrdup(json_object_get_string(value));
@@ -126,7 +119,7 @@ static int mailbox_parse_scalars(json_object *obj, struct store_mailbox *mb,
 		if (!json_object_is_type(value, json_type_string) ||
 		    strlen(json_object_get_string(value)) !=
 		    (size_t)json_object_get_string_len(value)) {
-			*error_r = mailbox_prop_error("name", "name must be a String without NUL");
+			*error_r = jmap_prop_error("name", "name must be a String without NUL");
 			return -1;
 		}
 		free(mb->name);
@@ -136,14 +129,14 @@ static int mailbox_parse_scalars(json_object *obj, struct store_mailbox *mb,
 		int64_t order = json_object_get_int64(value);
 
 		if (!json_object_is_type(value, json_type_int) || order < 0 || order >= (1LL << 31)) {
-			*error_r = mailbox_prop_error("sortOrder", "sortOrder must be in 0..2^31-1");
+			*error_r = jmap_prop_error("sortOrder", "sortOrder must be in 0..2^31-1");
 			return -1;
 		}
 		mb->sort_order = (uint32_t)order;
 	}
 	if (json_object_object_get_ex(obj, "isSubscribed", &value) && value != NULL) {
 		if (!json_object_is_type(value, json_type_boolean)) {
-			*error_r = mailbox_prop_error("isSubscribed", "isSubscribed must be a Boolean");
+			*error_r = jmap_prop_error("isSubscribed", "isSubscribed must be a Boolean");
 			return -1;
 		}
 		mb->is_subscribed = json_object_get_boolean(value);
@@ -214,11 +207,11 @@ static json_object *mailbox_check_tree(const struct mailbox_set_ctx *ctx,
 	int ancestors = mailbox_ancestors(ctx, mb->parent_id, mb->id);
 
 	if (ancestors < 0)
-		return mailbox_prop_error("parentId", "A mailbox cannot be inside itself");
+		return jmap_prop_error("parentId", "A mailbox cannot be inside itself");
 	if (mb->id != 0)
 		ancestors += (int)mailbox_subtree_height(ctx, mb->id, (unsigned)ctx->count);
 	if (ancestors + 1 > limits->max_mailbox_depth)
-		return mailbox_prop_error("parentId", "The mailbox tree would be too deep");
+		return jmap_prop_error("parentId", "The mailbox tree would be too deep");
 	return NULL;
 }
 
@@ -229,16 +222,16 @@ static json_object *mailbox_check_name(const struct mailbox_set_ctx *ctx,
 						   ctx->call->req->srv->limits.max_mailbox_name);
 
 	if (problem != NULL)
-		return mailbox_prop_error("name", problem);
+		return jmap_prop_error("name", problem);
 	/* IMAP shows the Inbox as INBOX at the top, whatever its name. */
 	if (mb->parent_id == 0 && !mailbox_is_inbox(mb) && strcasecmp(mb->name, "inbox") == 0)
-		return mailbox_prop_error("name", "The name INBOX is reserved for the inbox");
+		return jmap_prop_error("name", "The name INBOX is reserved for the inbox");
 	for (size_t i = 0; i < ctx->count; i++) {
 		const struct store_mailbox *other = &ctx->list[i];
 
 		if (other->id != mb->id && other->parent_id == mb->parent_id &&
 		    strcmp(other->name, mb->name) == 0)
-			return mailbox_prop_error("name", "A sibling mailbox has this name");
+			return jmap_prop_error("name", "A sibling mailbox has this name");
 	}
 	return NULL;
 }
@@ -248,16 +241,16 @@ static json_object *mailbox_check_role(const struct mailbox_set_ctx *ctx,
 				       const struct store_mailbox *old)
 {
 	if (old != NULL && mailbox_is_inbox(old) && !mailbox_is_inbox(mb))
-		return mailbox_prop_error("role", "The inbox keeps its role");
+		return jmap_prop_error("role", "The inbox keeps its role");
 	if (mailbox_is_inbox(mb) && mb->parent_id != 0)
-		return mailbox_prop_error("parentId", "The inbox stays at the top level");
+		return jmap_prop_error("parentId", "The inbox stays at the top level");
 	if (mb->role == NULL)
 		return NULL;
 	for (size_t i = 0; i < ctx->count; i++) {
 		const struct store_mailbox *other = &ctx->list[i];
 
 		if (other->id != mb->id && other->role != NULL && strcmp(other->role, mb->role) == 0)
-			return mailbox_prop_error("role", "Another mailbox has this role");
+			return jmap_prop_error("role", "Another mailbox has this role");
 	}
 	return NULL;
 }
@@ -301,7 +294,7 @@ int jmap_mailbox_create(struct jmap_call *call, const char *creation_id, json_ob
 	if (mailbox_parse(&ctx, obj, &mb, error_r) < 0)
 		goto out;
 	if (mb.name == NULL) {
-		*error_r = mailbox_prop_error("name", "name is required");
+		*error_r = jmap_prop_error("name", "name is required");
 		goto out;
 	}
 	if ((*error_r = mailbox_check(&ctx, &mb, NULL)) != NULL)
@@ -356,7 +349,7 @@ static int mailbox_update_apply(struct mailbox_set_ctx *ctx, const struct store_
 	if (mailbox_parse(ctx, obj, &mb, error_r) < 0)
 		goto out;
 	if (mb.name == NULL) {
-		*error_r = mailbox_prop_error("name", "name cannot be null");
+		*error_r = jmap_prop_error("name", "name cannot be null");
 		goto out;
 	}
 	if ((*error_r = mailbox_check(ctx, &mb, old)) != NULL)

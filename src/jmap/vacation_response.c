@@ -108,9 +108,7 @@ static int jmap_vacation_destroy(struct jmap_call *call, const char *id, json_ob
 
 static json_object *vacation_prop_error(const char *prop)
 {
-	const char *props[] = { prop, NULL };
-
-	return jmap_set_error("invalidProperties", "Not a valid value", props);
+	return jmap_prop_error(prop, "Not a valid value");
 }
 
 static int vacation_parse_date(json_object *obj, const char *name, bool *has, int64_t *t,
